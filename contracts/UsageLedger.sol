@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {ILicenseManager} from "./interfaces/ILicenseManager.sol";
 import {IPaymentVault} from "./interfaces/IPaymentVault.sol";
@@ -13,8 +14,9 @@ import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
 import {LedgerTypes} from "./libraries/LedgerTypes.sol";
 
 /// @title UsageLedger: every use of a twin, registered against a license and paid from a deposit.
-/// @notice The license holder (a brand) registers a batch of usages, directly or through a relayer
-/// that submits the brand's EIP-712 `UsageReport` signature. Each usage is a packed record of
+/// @notice The license holder (a brand) registers a batch of usages directly, through an operator
+/// it approved for its license tokens (ERC-721 `approve` or `setApprovalForAll`, as a relayer
+/// service uses), or through anyone who submits the brand's EIP-712 `UsageReport` signature. Each usage is a packed record of
 /// {RECORD_SIZE} bytes:
 ///
 /// | bytes  | field      | type    | meaning                                              |
@@ -142,11 +144,12 @@ contract UsageLedger is AccessControl, Pausable, EIP712 {
         _grantRole(PAUSER_ROLE, admin);
     }
 
-    /// @notice Registers a batch of usages under license `licenseId` for the caller, its holder.
+    /// @notice Registers a batch of usages under license `licenseId` for its holder. The caller is the
+    /// holder or an operator the holder approved for the license token.
     /// @param sequence The license's next sequence number ({meterOf}); the last batch's number to retry it.
     /// @param records Packed usage records, see the contract documentation.
-    /// Requirements: the caller holds the license; the checks in the contract documentation pass;
-    /// the caller's deposit in the license's currency covers the total fee; not paused.
+    /// Requirements: the caller holds the license or is approved for it; the checks in the contract
+    /// documentation pass; the holder's deposit in the license's currency covers the total fee; not paused.
     /// Emits {UsageRegistered} per usage, {UsageBatchRegistered}, and the vault's payment events; or
     /// only {UsageBatchAlreadyRegistered} for a retry of the last batch.
     /// @return registered False when the batch was a retry and nothing was charged.
@@ -156,7 +159,9 @@ contract UsageLedger is AccessControl, Pausable, EIP712 {
         returns (bool registered)
     {
         (address holder, LedgerTypes.License memory license) = licenses.licenseForUsage(licenseId);
-        if (holder != msg.sender) revert UsageLedgerNotLicenseHolder(licenseId, msg.sender, holder);
+        if (holder != msg.sender && !_isOperator(holder, licenseId)) {
+            revert UsageLedgerNotLicenseHolder(licenseId, msg.sender, holder);
+        }
         return _register(licenseId, sequence, records, holder, license);
     }
 
@@ -275,6 +280,11 @@ contract UsageLedger is AccessControl, Pausable, EIP712 {
             maxUses: license.maxUses,
             checkAssets: twinHasAssetTakedowns
         });
+    }
+
+    function _isOperator(address holder, uint256 licenseId) private view returns (bool) {
+        IERC721 tokens = IERC721(address(licenses));
+        return tokens.isApprovedForAll(holder, msg.sender) || tokens.getApproved(licenseId) == msg.sender;
     }
 
     function _countRecords(uint256 length) private pure returns (uint256 count) {

@@ -10,8 +10,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account.messages import SignableMessage, encode_typed_data
+
 from tests.harness import DAY, Harness
-from twinledger.chain import ETH
+from twinledger.chain import ETH, TxResult
 
 CHANNEL_PRINT, CHANNEL_SOCIAL, CHANNEL_OUT_OF_HOME, CHANNEL_WEB, CHANNEL_VIDEO, CHANNEL_ECOMMERCE, CHANNEL_BROADCAST = range(7)
 ALL_CHANNELS = 0x7F
@@ -169,3 +171,63 @@ def licensed_twin(h: Harness, *, currency: str = ETH, **terms_overrides: Any) ->
     terms_id = publish_terms(h, twin_id, consent_id, currency=currency, **terms_overrides)
     license_id = buy_license(h, terms_id)
     return LicensedTwin(twin_id, consent_id, terms_id, license_id)
+
+
+def license_twin(h: Harness, twin_id: int, *, brand=None, currency: str = ETH, **terms_overrides: Any) -> LicensedTwin:
+    """Consent, terms (with overrides) and a license bought by ``brand`` for an existing twin."""
+    consent_id = grant_consent(h, twin_id)
+    terms_id = publish_terms(h, twin_id, consent_id, currency=currency, **terms_overrides)
+    license_id = buy_license(h, terms_id, brand=brand)
+    return LicensedTwin(twin_id, consent_id, terms_id, license_id)
+
+
+def next_sequence(h: Harness, license_id: int) -> int:
+    """The sequence number that the next usage batch of ``license_id`` must carry."""
+    return h.ledger.usages.functions.meterOf(license_id).call()[0]
+
+
+def register_usages(h: Harness, license_id: int, records: bytes, *, brand=None, sequence: int | None = None) -> TxResult:
+    """Register packed ``records`` under ``license_id`` from ``brand``, at the next sequence by default."""
+    brand = brand or h.accounts.brand
+    sequence = next_sequence(h, license_id) if sequence is None else sequence
+    return h.transact(brand, h.ledger.usages.functions.registerUsages(license_id, sequence, records))
+
+
+def vault_holding(h: Harness, currency: str) -> int:
+    """What the vault holds of ``currency``: its ETH balance, or its balance of the ERC-20."""
+    vault = h.ledger.vault.address
+    if currency == ETH:
+        return h.w3.eth.get_balance(vault)
+    return h.ledger.token(currency).functions.balanceOf(vault).call()
+
+
+USAGE_REPORT_TYPES = {
+    "UsageReport": [
+        {"name": "licenseId", "type": "uint256"},
+        {"name": "sequence", "type": "uint64"},
+        {"name": "deadline", "type": "uint64"},
+        {"name": "records", "type": "bytes"},
+    ]
+}
+
+
+def usage_report(
+    h: Harness, license_id: int, sequence: int, deadline: int, records: bytes, *, chain_id: int | None = None
+) -> SignableMessage:
+    """The EIP-712 ``UsageReport`` message for the deployed usage ledger, ready to sign."""
+    domain = {
+        "name": "TwinLedger Usage",
+        "version": "1",
+        "chainId": h.client.chain_id if chain_id is None else chain_id,
+        "verifyingContract": h.ledger.usages.address,
+    }
+    message = {"licenseId": license_id, "sequence": sequence, "deadline": deadline, "records": records}
+    return encode_typed_data(domain, USAGE_REPORT_TYPES, message)
+
+
+def sign_usage_report(
+    h: Harness, signer, license_id: int, sequence: int, deadline: int, records: bytes, *, chain_id: int | None = None
+) -> bytes:
+    """The 65-byte signature (r, s, v) of ``signer`` over a ``UsageReport``."""
+    signed = signer.sign_message(usage_report(h, license_id, sequence, deadline, records, chain_id=chain_id))
+    return bytes(signed.signature)
