@@ -125,14 +125,27 @@ class TransactionSender:
 
     Gas is estimated first, so a transaction that would revert raises its decoded custom error
     before it takes a nonce. A sent transaction is re-sent byte for byte on a transport error, so a
-    retry can never become a second transaction.
+    retry can never become a second transaction. With ``replace_after`` set, a transaction still
+    unmined after that many seconds (stuck behind a low fee, or dropped by the node) is replaced by
+    the same transaction with the same nonce and fees raised by 12.5%; only one of them can be
+    mined, so a replacement never charges twice.
     """
 
-    def __init__(self, w3: Web3, *, receipt_timeout: float = 120.0, gas_margin: float = 1.25) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        *,
+        receipt_timeout: float = 120.0,
+        gas_margin: float = 1.25,
+        replace_after: float | None = None,
+        max_replacements: int = 3,
+    ) -> None:
         self.w3 = w3
         self.nonces = NonceManager(w3)
         self.receipt_timeout = receipt_timeout
         self.gas_margin = gas_margin
+        self.replace_after = replace_after
+        self.max_replacements = max_replacements
         self._chain_id: int | None = None
 
     @property
@@ -185,7 +198,59 @@ class TransactionSender:
             self.nonces.resync(account.address)
             raise
         logger.info("sent %s from %s: tx %s nonce %s", label, account.address, tx_hash.to_0x_hex(), tx["nonce"])
-        return self._wait(tx_hash, label, account.address)
+        if self.replace_after is None:
+            return self._wait(tx_hash, label)
+        return self._wait_or_replace(account, tx, tx_hash, label)
+
+    def _wait_or_replace(self, account: LocalAccount, tx: dict[str, Any], tx_hash: HexBytes, label: str) -> TxResult:
+        """Wait for any of the transaction's versions; replace it while none is mined."""
+        sent = [tx_hash]
+        for replacement in range(self.max_replacements + 1):
+            receipt = self._poll_receipts(sent, self.replace_after)
+            if receipt is not None:
+                return self._result(HexBytes(receipt["transactionHash"]), receipt, label)
+            if replacement == self.max_replacements:
+                break
+            tx = dict(tx)
+            if "gasPrice" in tx:
+                tx["gasPrice"] = tx["gasPrice"] * 9 // 8 + 1
+            else:
+                # Nodes take a replacement only when both fees rise by at least 10%.
+                tx["maxFeePerGas"] = tx["maxFeePerGas"] * 9 // 8 + 1
+                tx["maxPriorityFeePerGas"] = tx["maxPriorityFeePerGas"] * 9 // 8 + 1
+            signed = account.sign_transaction(tx)
+            new_hash = HexBytes(signed.hash)
+            try:
+                self._send_raw(signed.raw_transaction, new_hash, label)
+            except TransactionFailedError as error:
+                # "nonce too low": an earlier version was mined meanwhile; the next poll finds it.
+                logger.warning("replacement of %s not accepted: %s", tx_hash.to_0x_hex(), error)
+                continue
+            sent.append(new_hash)
+            logger.warning(
+                "%s: tx %s not mined after %.0fs, replaced by %s (nonce %s, fees +12.5%%)",
+                label, sent[-2].to_0x_hex(), self.replace_after, new_hash.to_0x_hex(), tx["nonce"],
+            )
+        raise TransactionFailedError(
+            f"{label} (nonce {tx['nonce']}, last tx {sent[-1].to_0x_hex()}) was not mined after "
+            f"{self.max_replacements} replacements: check the node and the account's balance"
+        )
+
+    def _poll_receipts(self, hashes: list[HexBytes], timeout: float) -> Any | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for candidate in hashes:
+                try:
+                    receipt = call_with_retries(
+                        lambda: self.w3.eth.get_transaction_receipt(candidate), what="reading a receipt"
+                    )
+                except TransactionNotFound:
+                    continue
+                if receipt is not None:
+                    return receipt
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
 
     def _send_raw(self, raw: bytes, tx_hash: HexBytes, label: str) -> None:
         def send() -> None:
@@ -210,7 +275,7 @@ class TransactionSender:
         except TransactionNotFound:
             return False
 
-    def _wait(self, tx_hash: HexBytes, label: str, sender: str) -> TxResult:
+    def _wait(self, tx_hash: HexBytes, label: str) -> TxResult:
         def wait() -> Any:
             return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout, poll_latency=0.05)
 
@@ -221,6 +286,9 @@ class TransactionSender:
                 f"{label} (tx {tx_hash.to_0x_hex()}) was not mined within {self.receipt_timeout:.0f}s: "
                 "it may still be pending; check it before sending again"
             ) from None
+        return self._result(tx_hash, receipt, label)
+
+    def _result(self, tx_hash: HexBytes, receipt: Any, label: str) -> TxResult:
         status = receipt["status"]
         logger.info(
             "mined %s: tx %s block %s status %s gas %s",
