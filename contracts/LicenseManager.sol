@@ -163,6 +163,9 @@ contract LicenseManager is ERC721, ERC2981, ReentrancyGuard, ILicenseManager {
     /// - the purchase conflicts with no active exclusive license (see the contract documentation);
     /// - ETH sent equals the fee when paying in ETH directly, and is zero otherwise.
     /// Emits {LicensePurchased}, ERC-721 `Transfer` and the vault's payment events.
+    /// @dev Warning: terms stay on sale when the twin token changes hands, because a sale checks the
+    /// twin and its consent but not who published the terms. A new owner who does not want them
+    /// calls {withdrawTerms}.
     /// @return licenseId The new license's id, starting at 1.
     function buyLicense(uint256 termsId, uint256 maxUpfrontFee, uint256 maxPricePerUse, bool payFromDeposit)
         external

@@ -195,7 +195,8 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
     // ----------------------------------------------------------------------------------------
 
     /// @inheritdoc IPaymentVault
-    /// @dev Requirements: the caller holds `LEDGER_ROLE`, the deposit covers `amount`, not paused.
+    /// @dev Requirements: the caller holds `LEDGER_ROLE`, `currency` is allowed, the deposit covers
+    /// `amount`, not paused. A zero `amount` returns at once and checks nothing.
     /// Emits {DepositCharged}, {PaymentSplit} and one {Credited} per recipient credited.
     function chargeDeposit(address payer, address currency, uint256 amount, uint256 twinId, uint8 kind, uint256 licenseId)
         external
@@ -203,6 +204,9 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
         whenNotPaused
     {
         if (amount == 0) return;
+        // Without this check a removed currency would still pay licenses and usages from deposits,
+        // while every other payment in it is rejected.
+        _requireAllowed(currency);
         uint256 available = _deposits[payer][currency];
         if (available < amount) revert PaymentVaultInsufficientDeposit(payer, currency, available, amount);
 
@@ -236,6 +240,9 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
     /// calling this function, sending ETH along or having approved the vault for the ERC-20.
     /// Requirements: `currency` allowed, `amount` not zero, the twin exists, not paused.
     /// Emits {PaymentSplit} and one {Credited} per recipient credited.
+    /// @dev Warning: the vault does not check that `licenseId` exists or licenses `twinId`, because it
+    /// has no reference to the license contract. The payer pays the twin's split in full either way,
+    /// so a wrong id misleads only a reader of {PaymentSplit}.
     function payResaleRoyalty(uint256 twinId, uint256 licenseId, address currency, uint256 amount)
         external
         payable
@@ -291,6 +298,9 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
 
     /// @notice Rejects plain ETH transfers: ETH enters only through {deposit} and the payment
     /// functions, so that every wei is accounted for.
+    /// @dev Warning: license tokens name this vault as their ERC-2981 royalty receiver, so a
+    /// marketplace that sends the royalty as a plain ETH transfer fails. It must call
+    /// {payResaleRoyalty} instead.
     receive() external payable {
         revert PaymentVaultEthNotExpected(msg.value);
     }
@@ -305,7 +315,8 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
 
     /// @dev Takes `amount` into the vault and returns what arrived. ETH must come as `msg.value`;
     /// an ERC-20 is pulled from `from` and measured by balance difference. With `exact`, anything
-    /// but the full amount reverts.
+    /// but the full amount reverts. `from` is `msg.sender` except in {collectPayment}, where only a
+    /// `LEDGER_ROLE` contract names the payer, and the license contract names its own caller.
     function _receive(address from, address currency, uint256 amount, bool exact) private returns (uint256) {
         if (currency == ETH) {
             if (msg.value != amount) revert PaymentVaultEthAmountMismatch(amount, msg.value);
@@ -322,6 +333,8 @@ contract PaymentVault is AccessControl, Pausable, ReentrancyGuard, IPaymentVault
         return received;
     }
 
+    /// @dev `to` is chosen by the caller of {withdraw} or {withdrawDeposit}, who can send only its own
+    /// balance, reduced before this call under `nonReentrant`.
     function _send(address currency, address to, uint256 amount) private {
         if (currency == ETH) {
             (bool ok,) = to.call{value: amount}("");

@@ -47,7 +47,8 @@ contract TakedownRegistry is ITakedownRegistry {
     ILicenseManager public immutable licenses;
 
     mapping(uint256 takedownId => Takedown) private _takedowns;
-    mapping(uint256 twinId => mapping(address agent => bool)) private _agents;
+    /// @dev Keyed by the owner who approved, so approvals lapse when the twin token changes hands.
+    mapping(uint256 twinId => mapping(address owner => mapping(address agent => bool))) private _agents;
     mapping(uint256 twinId => mapping(bytes32 assetHash => uint256 takedownId)) private _assetTakedowns;
     mapping(uint256 twinId => uint256) private _assetTakedownCount;
     mapping(uint256 licenseId => uint256 takedownId) private _licenseTakedowns;
@@ -94,11 +95,13 @@ contract TakedownRegistry is ITakedownRegistry {
     /// @notice Approves `agent` to file and withdraw takedowns for twin `twinId`, or removes it.
     /// Requirements: the caller owns the twin; `agent` is not the zero address.
     /// Emits {TakedownAgentChanged}.
+    /// @dev An approval belongs to the owner who gave it: once the twin token changes hands, the
+    /// previous owner's agents lose their rights and the new owner approves its own.
     function setAgent(uint256 twinId, address agent, bool approved) external {
         address owner = registry.twinOwner(twinId);
         if (owner != msg.sender) revert TakedownRegistryNotTwinOwner(twinId, msg.sender, owner);
         if (agent == address(0)) revert TakedownRegistryZeroAgent();
-        _agents[twinId][agent] = approved;
+        _agents[twinId][owner][agent] = approved;
         emit TakedownAgentChanged(twinId, agent, approved);
     }
 
@@ -147,6 +150,8 @@ contract TakedownRegistry is ITakedownRegistry {
     /// Requirements: the caller holds `licenseId`, which licenses the takedown's twin and is the
     /// license the takedown names, if it names one; the takedown is filed and not yet acknowledged.
     /// Emits {TakedownAcknowledged}.
+    /// @dev Warning: a takedown keeps one status, so for an asset takedown addressed to every
+    /// licensee (`licenseId` 0) only the first licensee's acknowledgement and removal are recorded.
     function acknowledge(uint256 takedownId, uint256 licenseId) external {
         Takedown storage takedown = _requireLicenseeStep(takedownId, licenseId);
         if (takedown.status != Status.Filed) revert TakedownRegistryInvalidStatus(takedownId, takedown.status);
@@ -220,7 +225,7 @@ contract TakedownRegistry is ITakedownRegistry {
 
     /// @notice Whether `agent` may file and withdraw takedowns for twin `twinId`.
     function isAgent(uint256 twinId, address agent) external view returns (bool) {
-        return _agents[twinId][agent];
+        return _agents[twinId][registry.twinOwner(twinId)][agent];
     }
 
     /// @notice Number of takedowns filed; takedown ids run from 1 to this number.
@@ -266,7 +271,8 @@ contract TakedownRegistry is ITakedownRegistry {
     }
 
     function _requireOwnerOrAgent(uint256 twinId) private view {
-        if (registry.twinOwner(twinId) != msg.sender && !_agents[twinId][msg.sender]) {
+        address owner = registry.twinOwner(twinId);
+        if (owner != msg.sender && !_agents[twinId][owner][msg.sender]) {
             revert TakedownRegistryNotOwnerOrAgent(twinId, msg.sender);
         }
     }

@@ -265,6 +265,7 @@ contract UsageLedger is AccessControl, Pausable, EIP712 {
         if (block.timestamp < license.start) revert UsageLedgerLicenseNotStarted(licenseId, license.start, block.timestamp);
         if (block.timestamp >= license.end) revert UsageLedgerLicenseExpired(licenseId, license.end, block.timestamp);
         if (!registry.isTwinActive(license.twinId)) revert UsageLedgerTwinNotActive(license.twinId);
+        // The consent's start needs no check: the sale required `license.start >= validFrom`.
         (, uint64 usableUntil) = consents.usageWindow(license.consentId);
         if (block.timestamp >= usableUntil) revert UsageLedgerConsentEnded(license.consentId, usableUntil, block.timestamp);
         (uint256 licenseTakedownId, bool twinHasAssetTakedowns) = takedowns.usageBlockers(license.twinId, licenseId);

@@ -14,6 +14,7 @@ from eth_account.messages import SignableMessage, encode_typed_data
 
 from tests.harness import DAY, Harness
 from twinledger.chain import ETH, TxResult
+from twinledger.chain.sender import call_with_retries
 
 CHANNEL_PRINT, CHANNEL_SOCIAL, CHANNEL_OUT_OF_HOME, CHANNEL_WEB, CHANNEL_VIDEO, CHANNEL_ECOMMERCE, CHANNEL_BROADCAST = range(7)
 ALL_CHANNELS = 0x7F
@@ -194,7 +195,7 @@ def register_usages(h: Harness, license_id: int, records: bytes, *, brand=None, 
 
 
 def vault_holding(h: Harness, currency: str) -> int:
-    """What the vault holds of ``currency``: its ETH balance, or its balance of the ERC-20."""
+    """The vault's balance of ``currency``: ETH, or the ERC-20 token at that address."""
     vault = h.ledger.vault.address
     if currency == ETH:
         return h.w3.eth.get_balance(vault)
@@ -231,3 +232,28 @@ def sign_usage_report(
     """The 65-byte signature (r, s, v) of ``signer`` over a ``UsageReport``."""
     signed = signer.sign_message(usage_report(h, license_id, sequence, deadline, records, chain_id=chain_id))
     return bytes(signed.signature)
+
+
+def set_next_block_time(h: Harness, timestamp: int) -> None:
+    """Make the next transaction, and the gas estimate that precedes it, run at ``timestamp``.
+
+    ``timestamp`` must lie after the latest block. Anvil estimates gas against the latest block and
+    mines the next one by its own clock, so a block is mined at ``timestamp`` and the next block is
+    set to the same second. The embedded chain estimates against its pending block, which time
+    travel places at ``timestamp``.
+    """
+    if h.client.is_embedded:
+        h.client.increase_time(timestamp - h.now())
+        return
+    h.w3.provider.make_request("evm_mine", [timestamp])
+    h.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def call(function: Any) -> Any:
+    """Call a view function, raising a reverted call's custom error as its TwinLedger exception."""
+    return call_with_retries(function.call, what=f"calling {function.fn_name}")
+
+
+def block_time(h: Harness, result: TxResult) -> int:
+    """Timestamp of the block that mined ``result``."""
+    return int(h.w3.eth.get_block(result.block_number)["timestamp"])
