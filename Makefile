@@ -58,8 +58,8 @@ slither: $(SLITHER_STAMP) $(NODE_STAMP)
 #   `state_machine` test with "TypeError: _BrownieStateMachine object expected".
 # - The adapter is linked into py-solc-x's folder as solc 0.8.30. `solcx.import_installed_solc()`
 #   would copy it there instead, and the copy cannot find node_modules/solc.
-# - Brownie 1.22.2 rejects network settings in brownie-config.yaml, so the development network is
-#   set here: Anvil on 127.0.0.1:$(BROWNIE_PORT), cancun hardfork, history pruned.
+# - The development network is set here because only Brownie's network list can change its
+#   command: Anvil with --prune-history on 127.0.0.1:$(BROWNIE_PORT), cancun hardfork.
 BROWNIE_VENV := .venv-brownie
 BROWNIE_STAMP := $(BROWNIE_VENV)/.installed
 BROWNIE_SOLC := $(BROWNIE_VENV)/home/.solcx/solc-v0.8.30

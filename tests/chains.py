@@ -25,6 +25,9 @@ def free_port() -> int:
 class AnvilProcess:
     """An Anvil node on a free 127.0.0.1 port, with history pruned so nothing lands in $HOME.
 
+    The last 2,000 states stay in memory: with none kept, a call at "latest" that races a new block
+    fails with BlockOutOfRangeError, and the indexer's reads at a past block fail too.
+
     ``extra_args`` go to Anvil as given (for example ``--state FILE`` to save and load state).
     """
 
@@ -34,7 +37,7 @@ class AnvilProcess:
             raise RuntimeError("anvil not found: run `npm ci` in the repository root")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [binary, "--host", "127.0.0.1", "--port", str(self.port), "--prune-history", "--silent", *extra_args]
+        command = [binary, "--host", "127.0.0.1", "--port", str(self.port), "--prune-history", "2000", "--silent", *extra_args]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._wait_ready()
 

@@ -14,6 +14,9 @@ from tests.chains import AnvilProcess
 from tests.harness import Harness
 from twinledger.chain import ChainClient
 
+# tests/brownie runs under Brownie in its own environment (`make brownie`), where web3 7 is pinned.
+collect_ignore = ["brownie"]
+
 
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[AnvilProcess]:
