@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup test demo compile bench clean
+.PHONY: setup test demo compile bench soak clean
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -31,6 +31,10 @@ compile: setup
 # Measures on this machine and rewrites BENCHMARKS.md; about 10 minutes on 2 cores.
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# The reliability suite, then 50 clients x 200 usages over HTTP; rewrites RELIABILITY.md.
+soak: setup
+	$(BIN)/python -m tests.reliability.soak
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(default=200, ge=1, le=1000, description="usages per on-chain batch")
     batch_interval_seconds: float = Field(default=0.5, gt=0, le=60, description="how often the batcher runs")
     rpc_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="timeout of one RPC request")
+    tx_replace_after_seconds: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="replace a transaction still unmined after this long with the same nonce and higher fees; unset waits",
+    )
     api_rate_limit_per_minute: int = Field(default=600, ge=1, description="requests per API key per minute")
+    require_api_key: bool = Field(default=True, description="reject API requests without a valid API key")
     c2pa_remote_manifests: bool = Field(default=False, description="allow fetching remote C2PA manifests")
     host: str = Field(default="127.0.0.1", description="address the API listens on")
     port: int = Field(default=8000, ge=1, le=65535, description="port the API listens on")

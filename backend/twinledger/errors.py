@@ -20,14 +20,27 @@ __all__ = [
     "PermissionDeniedError",
     "ConflictError",
     "InsufficientFundsError",
+    "AccountFundsError",
     "InvalidInputError",
+    "AuthenticationError",
+    "AccessDeniedError",
+    "RateLimitExceededError",
+    "RecordNotFoundError",
+    "UsageIdConflictError",
 ]
 
 
 class TwinLedgerError(Exception):
-    """Root of every error that TwinLedger raises on purpose."""
+    """Root of every error that TwinLedger raises on purpose.
+
+    ``details`` holds the values involved (ids, addresses, amounts) for the API's error body.
+    """
 
     http_status = 500
+
+    def __init__(self, message: str = "", *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details: dict[str, Any] = dict(details or {})
 
 
 class ConfigurationError(TwinLedgerError):
@@ -93,3 +106,44 @@ class InsufficientFundsError(ContractRevertError):
     """A deposit or credited balance does not cover the amount."""
 
     http_status = 402
+
+
+class AccountFundsError(TwinLedgerError):
+    """The sending account's ETH does not cover a transaction's value plus gas; the node refused it."""
+
+    http_status = 402
+
+
+class AuthenticationError(TwinLedgerError):
+    """The request carries no API key, or one that the service does not know."""
+
+    http_status = 401
+
+
+class AccessDeniedError(TwinLedgerError):
+    """The caller is known but may not do this: a revoked key, an account the service cannot sign
+    for, or a usage signed by someone other than the license holder."""
+
+    http_status = 403
+
+
+class RateLimitExceededError(TwinLedgerError):
+    """An API key sent more requests in the current minute than the rate limit allows."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class RecordNotFoundError(TwinLedgerError):
+    """A record that only the service stores (a usage id, an API key) names nothing."""
+
+    http_status = 404
+
+
+class UsageIdConflictError(TwinLedgerError):
+    """A usage id is reused for a different usage, or by another client for the same license."""
+
+    http_status = 409

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from twinledger.chain import ChainClient, Ledger, TransactionSender, deploy_ledger, dev_accounts, save_deployment
+from twinledger.chain import ChainClient, TransactionSender, deploy_ledger, dev_accounts, save_deployment
 from twinledger.chain.accounts import account_from_key
 from twinledger.chain.deploy import Deployment
 from twinledger.config import LOCAL_CHAIN_IDS
 from twinledger.errors import ConfigurationError
 
-__all__ = ["deploy_to", "mint_demo_twin"]
+__all__ = ["deploy_to"]
 
 
 def deploy_to(
@@ -41,23 +40,3 @@ def deploy_to(
     deployment = deploy_ledger(client.w3, TransactionSender(client.w3), account, list(registrars))
     save_deployment(deployment, output)
     return deployment
-
-
-def mint_demo_twin() -> tuple[int, str, int]:
-    """Deploy on the embedded chain and mint one twin; return its id, owner and the mint's gas."""
-    client = ChainClient.embedded()
-    sender = TransactionSender(client.w3)
-    admin, studio, model, _, agency, *_ = dev_accounts()
-    ledger = Ledger(client.w3, deploy_ledger(client.w3, sender, admin, [studio.address]))
-    provenance = hashlib.sha256(b"demo capture session").digest()
-    result = sender.transact(
-        studio,
-        ledger.twins.functions.registerTwin(
-            model.address,
-            provenance,
-            "ipfs://twinledger-demo/twin-1.json",
-            [model.address, agency.address, studio.address],
-            [7000, 2000, 1000],
-        ),
-    )
-    return 1, ledger.twins.functions.ownerOf(1).call(), result.gas_used

@@ -36,6 +36,11 @@ class FaultPlan:
         with self._lock:
             self._faults.append([method, fault, count])
 
+    def clear(self) -> None:
+        """Drop every fault still planned: the network heals."""
+        with self._lock:
+            self._faults.clear()
+
     def take(self, method: str) -> str | None:
         with self._lock:
             self.seen[method] += 1

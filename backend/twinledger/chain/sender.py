@@ -24,7 +24,7 @@ from web3.exceptions import (
 )
 
 from twinledger.chain.revert import decode_revert, extract_revert_data
-from twinledger.errors import ChainUnavailableError, TransactionFailedError, TwinLedgerError
+from twinledger.errors import AccountFundsError, ChainUnavailableError, TransactionFailedError, TwinLedgerError
 
 __all__ = ["NonceManager", "TransactionSender", "TxResult", "call_with_retries", "raise_decoded"]
 
@@ -73,7 +73,28 @@ def call_with_retries(operation: Callable[[], T], *, what: str, attempts: int = 
         except (ContractLogicError, TesterTransactionFailed) as error:
             raise_decoded(error)
             raise TransactionFailedError(f"{what} reverted: {error}") from None
+        except TransactionNotFound:
+            raise
+        except Web3RPCError as error:
+            if "BlockOutOfRangeError" in str(error) and attempt < attempts:
+                # Anvil with --prune-history keeps only the newest state: a call that it resolved
+                # to "latest" just before the next block was mined fails this way. A retry reads
+                # the new block.
+                logger.warning("%s: the node pruned the block it was reading, retry %s/%s", what, attempt, attempts - 1)
+                time.sleep(base_delay * 2 ** (attempt - 1))
+                continue
+            # The node refused the request without revert data, for example an estimate from an
+            # account whose ETH does not cover value plus gas. Without this branch the API would respond 500.
+            raise_decoded(error)
+            raise _node_refusal(what, error) from None
     raise AssertionError("unreachable")
+
+
+def _node_refusal(what: str, error: Web3RPCError) -> TwinLedgerError:
+    detail = error.args[0].get("message", str(error)) if error.args and isinstance(error.args[0], dict) else str(error)
+    if "insufficient funds" in detail.lower():
+        return AccountFundsError(f"{what} failed: the node responded {detail!r}. Fund the account or lower the amount")
+    return TransactionFailedError(f"{what} failed: the node rejected the request ({detail})")
 
 
 class NonceManager:
@@ -160,7 +181,13 @@ class TransactionSender:
         params = {"from": account.address, "value": value, "chainId": self.chain_id}
         if gas is not None:
             params["gas"] = gas
-        tx = call_with_retries(lambda: function.build_transaction(params), what=f"estimating {label}")
+        try:
+            tx = call_with_retries(lambda: function.build_transaction(params), what=f"estimating {label}")
+        except AccountFundsError as error:
+            raise AccountFundsError(
+                f"account {account.address} cannot pay {value} wei plus gas for {label}: {error}",
+                details={"account": account.address, "value": value},
+            ) from None
         return self._sign_and_send(account, tx, label)
 
     def deploy(self, account: LocalAccount, contract: Any, *args: Any) -> TxResult:

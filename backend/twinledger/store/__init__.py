@@ -1,5 +1,7 @@
-"""SQL store: the usage outbox and the event index (SQLAlchemy, migrated with Alembic)."""
+"""SQL store: the usage outbox, API keys and the event index (SQLAlchemy, migrated with Alembic)."""
 
+from twinledger.store.api_keys import ApiKey
 from twinledger.store.base import Base, make_engine, make_session_factory, migrate
+from twinledger.store.outbox import OutboxUsage, UsageStatus
 
-__all__ = ["Base", "make_engine", "make_session_factory", "migrate"]
+__all__ = ["ApiKey", "Base", "OutboxUsage", "UsageStatus", "make_engine", "make_session_factory", "migrate"]

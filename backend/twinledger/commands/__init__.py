@@ -1,0 +1,1 @@
+"""Typer sub-apps of the ``twinledger`` command line, one module per concept."""
