@@ -19,8 +19,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# One pytest worker per core (-n auto); each worker starts its own Anvil and embedded chain.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 demo: setup
 	$(BIN)/twinledger demo
