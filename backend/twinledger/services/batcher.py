@@ -11,6 +11,11 @@ rows are confirmed with that transaction. If the sequence is still free it sends
 and records again. The contract charges nothing for a resubmission of the last registered batch,
 so no path charges a usage twice.
 
+Reorgs: on its first cycle, and whenever the block it last saw at the head has been replaced,
+the batcher looks up the receipts of the rows it confirmed in the last ``REORG_WINDOW_BLOCKS``
+blocks. A batch whose transaction is no longer on the chain goes back to ``submitted`` and is
+settled as above: sent again at its sequence, or submitted anew.
+
 NOTE: exactly one batcher may run per database: two would settle each other's batches in flight.
 """
 
@@ -23,6 +28,7 @@ from collections.abc import Sequence
 
 from eth_utils import keccak
 from sqlalchemy import select, update
+from web3.exceptions import TransactionNotFound
 
 from twinledger.chain import TxResult
 from twinledger.errors import ContractRevertError, InsufficientFundsError, TwinLedgerError
@@ -31,9 +37,13 @@ from twinledger.services.context import AppContext
 from twinledger.services.usages import pack_record
 from twinledger.store import OutboxUsage, UsageStatus
 
-__all__ = ["UsageBatcher"]
+__all__ = ["REORG_WINDOW_BLOCKS", "UsageBatcher"]
 
 logger = logging.getLogger(__name__)
+
+# How far back a reorg is looked for. Deeper reorgs than this are not expected on the chains
+# TwinLedger targets (Ethereum finalizes after 64 blocks; L2s reorg far less).
+REORG_WINDOW_BLOCKS = 64
 
 
 def _records_of(rows: Sequence[OutboxUsage]) -> bytes:
@@ -56,6 +66,8 @@ class UsageBatcher:
         self._thread: threading.Thread | None = None
         # Serializes cycles: the thread and a caller of run_once() or drain() never overlap.
         self._cycle_lock = threading.Lock()
+        # The head (number, hash) seen by the last cycle; None until the first cycle rechecks.
+        self._last_head: tuple[int, bytes] | None = None
 
     # ------------------------------------------------------------------------------------------
     # Running
@@ -97,6 +109,7 @@ class UsageBatcher:
     def run_once(self) -> int:
         """Run one cycle: settle submitted rows, then submit pending ones. Returns the rows settled."""
         with self._cycle_lock:
+            self._recheck_after_reorg()
             settled = self._settle_submitted()
             for license_id in self._pending_licenses():
                 rows = self._pending_rows(license_id)
@@ -214,6 +227,55 @@ class UsageBatcher:
     # ------------------------------------------------------------------------------------------
     # Settling
     # ------------------------------------------------------------------------------------------
+
+    def _recheck_after_reorg(self) -> None:
+        """Send confirmed batches back to ``submitted`` when a reorg took their transaction."""
+        w3 = self._context.w3
+        head = self._context.read(lambda: w3.eth.get_block("latest"), what="reading the latest block")
+        previous = self._last_head
+        self._last_head = (head["number"], bytes(head["hash"]))
+        if previous is not None:
+            number, block_hash = previous
+            if number <= head["number"]:
+                seen = self._context.read(lambda: w3.eth.get_block(number), what="reading a block")
+                if bytes(seen["hash"]) == block_hash:
+                    return
+            logger.warning("block %s was replaced: rechecking recently confirmed usages", number)
+
+        with self._context.session() as session:
+            rows = list(
+                session.scalars(
+                    select(OutboxUsage).where(
+                        OutboxUsage.status == UsageStatus.CONFIRMED,
+                        OutboxUsage.block_number > head["number"] - REORG_WINDOW_BLOCKS,
+                    )
+                )
+            )
+        by_transaction: dict[str, list[OutboxUsage]] = {}
+        for row in rows:
+            by_transaction.setdefault(row.tx_hash, []).append(row)
+        for tx_hash, batch in by_transaction.items():
+            if self._still_mined(tx_hash, batch[0].block_number):
+                continue
+            logger.warning(
+                "license %s: tx %s of %s usages is no longer on the chain; settling them again",
+                batch[0].license_id, tx_hash, len(batch),
+            )
+            with self._context.session() as session:
+                session.execute(
+                    update(OutboxUsage)
+                    .where(OutboxUsage.id.in_([row.id for row in batch]))
+                    .values(status=UsageStatus.SUBMITTED, tx_hash=None, block_number=None, fee=None)
+                )
+
+    def _still_mined(self, tx_hash: str, block_number: int) -> bool:
+        try:
+            receipt = self._context.read(
+                lambda: self._context.w3.eth.get_transaction_receipt(tx_hash), what="reading a receipt"
+            )
+        except TransactionNotFound:
+            return False
+        return receipt is not None and receipt["blockNumber"] == block_number and receipt["status"] == 1
 
     def _settle_submitted(self) -> int:
         with self._context.session() as session:
