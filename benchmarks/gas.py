@@ -270,6 +270,10 @@ def run_gas(h: Harness) -> GasReport:
         a.studio, ledger.twins.functions.registerTwin(a.model.address, provenance, "ipfs://twin", recipients, SPLIT_SHARES)
     ))
     twin_id = ledger.twins.functions.totalTwins().call()
+    step("change the split (setSplit, 3-way to 3-way)", h.transact(
+        a.model, ledger.twins.functions.setSplit(twin_id, recipients, [6000, 3000, 1000])
+    ))
+    h.transact(a.model, ledger.twins.functions.setSplit(twin_id, recipients, SPLIT_SHARES))
     step("grant consent (grantConsent)", h.transact(a.model, ledger.consents.functions.grantConsent(
         builders.consent_grant(h, twin_id)
     )))

@@ -213,7 +213,7 @@ class TrailRow:
 
 @dataclass
 class TrailPage:
-    """One page of the trail, the number of rows matching the filter, and the token of the next page."""
+    """One page of the trail, the number of rows matching the filter (-1 when not counted), and the token of the next page."""
 
     rows: list[TrailRow]
     total: int
@@ -235,12 +235,25 @@ def _after_condition(after: str) -> Any:
     )
 
 
-def query_trail(session: Session, trail_filter: TrailFilter, *, limit: int = 100, after: str | None = None) -> TrailPage:
-    """Return one page of at most ``limit`` rows after position ``after`` (None for the first page)."""
+def query_trail(
+    session: Session,
+    trail_filter: TrailFilter,
+    *,
+    limit: int = 100,
+    after: str | None = None,
+    count_total: bool = True,
+) -> TrailPage:
+    """Return one page of at most ``limit`` rows after position ``after`` (None for the first page).
+
+    ``total`` counts every matching row, which scans them all; ``count_total=False`` skips it
+    (``total`` is then -1), as exports that read page after page do.
+    """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInputError(f"page size {limit} is out of range: use 1 to {MAX_PAGE_SIZE}")
     trail_filter = trail_filter.normalized()
-    total = session.scalar(trail_filter.apply(select(func.count()).select_from(IndexedEvent))) or 0
+    total = -1
+    if count_total:
+        total = session.scalar(trail_filter.apply(select(func.count()).select_from(IndexedEvent))) or 0
 
     query = trail_filter.apply(select(IndexedEvent))
     if after:
@@ -257,7 +270,7 @@ def iter_trail(session: Session, trail_filter: TrailFilter, *, chunk_size: int =
     """Yield every matching row in chain order, reading ``chunk_size`` rows at a time."""
     after = None
     while True:
-        page = query_trail(session, trail_filter, limit=chunk_size, after=after)
+        page = query_trail(session, trail_filter, limit=chunk_size, after=after, count_total=False)
         yield from page.rows
         if page.next_after is None:
             return
