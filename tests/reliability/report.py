@@ -88,13 +88,11 @@ def write_report(
         "(`twinledger/api/schemas/audit.py`).",
         "- Validation errors now name the rejected value as well as the field.",
         "",
-        "## Known gap",
-        "",
-        "`test_outbox_and_index_agree_after_reorg` is marked as an expected failure: after a reorg removes "
-        "the block of a confirmed batch, the event index follows the chain, but the outbox keeps the rows "
-        "`confirmed` and the batcher never submits them again. Those usages are then neither registered "
-        "nor charged. Waiting for confirmations before marking rows confirmed, or rechecking recent "
-        "confirmed rows against their receipts, would close it.",
+        "- A reorg that removed the block of a confirmed batch left its rows `confirmed` in the outbox, "
+        "so those usages were neither registered nor charged. The batcher now rechecks the receipts of "
+        "batches confirmed in the last 64 blocks whenever the head block is replaced (and on its first "
+        "cycle), and settles a dropped batch again (`twinledger/services/batcher.py`); "
+        "`test_outbox_and_index_agree_after_reorg` covers it.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
