@@ -51,13 +51,13 @@ class ChainClient:
 
     @classmethod
     def connect(cls, rpc_url: str, timeout: float = 30.0) -> ChainClient:
-        """Connect to the node at ``rpc_url``; raises :class:`ChainUnavailableError` if it does not answer."""
+        """Connect to the node at ``rpc_url``; raise :class:`ChainUnavailableError` if it does not respond."""
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         try:
             chain_id = w3.eth.chain_id
         except Exception as error:  # any transport failure means the node is unreachable
             raise ChainUnavailableError(
-                f"no EVM node answers at {rpc_url} ({error.__class__.__name__}): start it or fix the RPC URL"
+                f"no EVM node responds at {rpc_url} ({error.__class__.__name__}): start it or fix the RPC URL"
             ) from None
         logger.info("connected to %s (chain id %s)", rpc_url, chain_id)
         return cls(w3, rpc_url=rpc_url)

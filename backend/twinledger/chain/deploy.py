@@ -34,7 +34,7 @@ CORE_CONTRACTS = (
 
 @dataclass
 class Deployment:
-    """Where the TwinLedger contracts live on one chain."""
+    """Addresses, deployment transactions and first block of the TwinLedger contracts on one chain."""
 
     chain_id: int
     addresses: dict[str, str]

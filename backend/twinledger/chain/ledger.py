@@ -50,5 +50,5 @@ class Ledger:
         }
 
     def token(self, address: str) -> Any:
-        """An ERC-20 contract object at ``address`` (the packaged TestToken ABI covers ERC-20)."""
+        """Bind an ERC-20 contract object at ``address`` (the packaged TestToken ABI covers ERC-20)."""
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact("TestToken")["abi"])

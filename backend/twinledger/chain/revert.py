@@ -24,7 +24,7 @@ __all__ = ["decode_revert", "extract_revert_data", "error_selectors"]
 
 logger = logging.getLogger(__name__)
 
-# Which exception class a custom error maps to, by a word in its name. Checked in order.
+# Exception class of a custom error, chosen by the first listed word found in its name.
 _CLASS_BY_NAME_PART: list[tuple[str, type[ContractRevertError]]] = [
     ("Unknown", NotFoundError),
     ("NotTwinOwner", PermissionDeniedError),

@@ -100,8 +100,8 @@ def _node_refusal(what: str, error: Web3RPCError) -> TwinLedgerError:
 class NonceManager:
     """Owns the nonces of every key this process sends from.
 
-    The first use of an address reads its pending transaction count from the node; later uses count
-    up locally, under a lock, so concurrent requests never share a nonce. :meth:`resync` drops the
+    The first use of an address reads its pending transaction count from the node. Later uses
+    count up locally under a lock, so concurrent requests never share a nonce. :meth:`resync` drops the
     local counter after a failure so that the next use reads the node again.
     """
 
@@ -148,7 +148,7 @@ class TransactionSender:
     before it takes a nonce. A sent transaction is re-sent byte for byte on a transport error, so a
     retry can never become a second transaction. With ``replace_after`` set, a transaction still
     unmined after that many seconds (stuck behind a low fee, or dropped by the node) is replaced by
-    the same transaction with the same nonce and fees raised by 12.5%; only one of them can be
+    the same transaction with the same nonce and fees raised by 12.5%. Only one of them can be
     mined, so a replacement never charges twice.
     """
 
@@ -212,8 +212,8 @@ class TransactionSender:
         if "maxFeePerGas" not in tx and "gasPrice" not in tx:
             tx.update(self._fee_fields())
         if apply_margin:
-            # Estimates are taken against the latest block; the margin covers state that changes
-            # before the transaction is mined (a warm slot turning cold, a longer loop).
+            # Estimates are taken against the latest block. The margin covers state that changes
+            # before the transaction is mined, such as a warm slot turning cold or a longer loop.
             tx["gas"] = int(tx["gas"] * self.gas_margin)
         tx.pop("from", None)
         tx["nonce"] = self.nonces.reserve(account.address)
