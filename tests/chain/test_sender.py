@@ -95,3 +95,60 @@ def test_sender_decodes_revert_before_nonce(anvil_only) -> None:
     assert raised.value.error_name == "PaymentVaultInsufficientBalance"
     assert raised.value.arguments["requested"] == 5
     assert h.w3.eth.get_transaction_count(h.accounts.brand.address) == start_nonce
+
+
+def test_ledger_rejects_address_without_code(anvil_only) -> None:
+    from dataclasses import replace
+
+    from twinledger.chain import Ledger
+    from twinledger.errors import ConfigurationError
+
+    h = anvil_only
+    addresses = dict(h.deployment.addresses, PaymentVault="0x000000000000000000000000000000000000dEaD")
+    with pytest.raises(ConfigurationError) as raised:
+        Ledger(h.w3, replace(h.deployment, addresses=addresses))
+
+    assert "0x000000000000000000000000000000000000dEaD" in str(raised.value)
+    assert "no contract code" in str(raised.value)
+
+
+def test_ledger_rejects_malformed_address(anvil_only) -> None:
+    from dataclasses import replace
+
+    from twinledger.chain import Ledger
+    from twinledger.errors import ConfigurationError
+
+    h = anvil_only
+    addresses = dict(h.deployment.addresses, UsageLedger="0x1234")
+    with pytest.raises(ConfigurationError) as raised:
+        Ledger(h.w3, replace(h.deployment, addresses=addresses))
+
+    assert "'0x1234'" in str(raised.value)
+    assert "not a 20-byte hex address" in str(raised.value)
+
+
+def test_embedded_overdraft_is_account_funds_error(embedded_harness) -> None:
+    from twinledger.chain import ETH
+    from twinledger.errors import AccountFundsError
+
+    h = embedded_harness
+    brand = h.accounts.brand
+    huge = 10**30
+    with pytest.raises(AccountFundsError) as raised:
+        h.transact(brand, h.ledger.vault.functions.deposit(brand.address, ETH, huge), value=huge)
+
+    assert "fund the account or lower the amount" in str(raised.value)
+
+
+def test_sender_recovers_nonce_used_elsewhere(anvil_only) -> None:
+    h = anvil_only
+    alice, bob = h.accounts.relayer, h.accounts.outsider
+    ours = TransactionSender(h.w3)
+    theirs = TransactionSender(h.w3)
+    before = h.w3.eth.get_balance(bob.address)
+    ours.send_value(alice, bob.address, 1)
+    theirs.send_value(alice, bob.address, 2)  # another process takes the nonce ours counts on next
+
+    ours.send_value(alice, bob.address, 3)
+
+    assert h.w3.eth.get_balance(bob.address) == before + 6

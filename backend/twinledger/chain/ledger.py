@@ -8,6 +8,7 @@ from web3 import Web3
 
 from twinledger.chain.artifacts import load_artifact
 from twinledger.chain.deploy import Deployment
+from twinledger.chain.sender import call_with_retries
 from twinledger.errors import ConfigurationError
 
 __all__ = ["Ledger", "ETH"]
@@ -35,7 +36,27 @@ class Ledger:
         self.usages = self._bind("UsageLedger")
 
     def _bind(self, name: str) -> Any:
-        return self.w3.eth.contract(address=self.deployment.address(name), abi=load_artifact(name)["abi"])
+        """Bind contract ``name``, checking that the deployment's address holds its code."""
+        address = self.deployment.address(name)
+        if not Web3.is_address(address):
+            raise ConfigurationError(
+                f"the deployment file gives {name} the address {address!r}, which is not a 20-byte hex address: "
+                "fix the file or redeploy with `twinledger deploy`"
+            )
+        address = Web3.to_checksum_address(address)
+        artifact = load_artifact(name)
+        code = call_with_retries(lambda: self.w3.eth.get_code(address), what=f"reading the code of {name}")
+        # Immutables change bytes of the runtime code but never its length, so a length match
+        # tells this package's contract from another one or from an empty account.
+        expected_length = (len(artifact["deployedBytecode"]) - 2) // 2
+        if len(code) != expected_length:
+            found = "no contract code" if len(code) == 0 else f"{len(code)} bytes of other code"
+            raise ConfigurationError(
+                f"the deployment file gives {name} the address {address}, but chain {self.deployment.chain_id} has "
+                f"{found} there (this package's {name} is {expected_length} bytes): use the deployment file "
+                "written when these contracts were deployed, or redeploy with `twinledger deploy`"
+            )
+        return self.w3.eth.contract(address=address, abi=artifact["abi"])
 
     @property
     def contracts(self) -> dict[str, Any]:

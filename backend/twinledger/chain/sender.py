@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import requests
 from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import TransactionFailed as TesterTransactionFailed
+from eth_utils.exceptions import ValidationError as EvmValidationError
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import (
@@ -73,6 +74,15 @@ def call_with_retries(operation: Callable[[], T], *, what: str, attempts: int = 
         except (ContractLogicError, TesterTransactionFailed) as error:
             raise_decoded(error)
             raise TransactionFailedError(f"{what} reverted: {error}") from None
+        except EvmValidationError as error:
+            # The embedded chain (py-evm) rejects a transaction it cannot run with this error, where
+            # a node answers with an RPC error: map both the same way.
+            if "balance" in str(error).lower() or "afford" in str(error).lower():
+                raise AccountFundsError(
+                    f"{what} failed: the sending account's ETH does not cover the value plus gas ({error}); "
+                    "fund the account or lower the amount"
+                ) from None
+            raise TransactionFailedError(f"{what} failed: the chain refused the transaction ({error})") from None
         except TransactionNotFound:
             raise
         except Web3RPCError as error:
@@ -95,6 +105,13 @@ def _node_refusal(what: str, error: Web3RPCError) -> TwinLedgerError:
     if "insufficient funds" in detail.lower():
         return AccountFundsError(f"{what} failed: the node responded {detail!r}. Fund the account or lower the amount")
     return TransactionFailedError(f"{what} failed: the node rejected the request ({detail})")
+
+
+STALE_NONCE_ATTEMPTS = 3
+
+
+class _StaleNonce(Exception):
+    """The node has already seen the nonce this process reserved, from another transaction."""
 
 
 class NonceManager:
@@ -216,14 +233,26 @@ class TransactionSender:
             # before the transaction is mined, such as a warm slot turning cold or a longer loop.
             tx["gas"] = int(tx["gas"] * self.gas_margin)
         tx.pop("from", None)
-        tx["nonce"] = self.nonces.reserve(account.address)
-        signed = account.sign_transaction(tx)
-        tx_hash = HexBytes(signed.hash)
-        try:
-            self._send_raw(signed.raw_transaction, tx_hash, label)
-        except TwinLedgerError:
-            self.nonces.resync(account.address)
-            raise
+        for attempt in range(1, STALE_NONCE_ATTEMPTS + 1):
+            tx["nonce"] = self.nonces.reserve(account.address)
+            signed = account.sign_transaction(tx)
+            tx_hash = HexBytes(signed.hash)
+            try:
+                self._send_raw(signed.raw_transaction, tx_hash, label)
+                break
+            except _StaleNonce:
+                # Another process sent from this account, so the local counter is behind the node.
+                self.nonces.resync(account.address)
+                if attempt == STALE_NONCE_ATTEMPTS:
+                    raise TransactionFailedError(
+                        f"{label}: nonce {tx['nonce']} of {account.address} was already used, "
+                        f"{STALE_NONCE_ATTEMPTS} times in a row: another process is sending from this account; "
+                        "give each process its own key"
+                    ) from None
+                logger.warning("%s: nonce %s of %s already used elsewhere; reading the nonce again", label, tx["nonce"], account.address)
+            except TwinLedgerError:
+                self.nonces.resync(account.address)
+                raise
         logger.info("sent %s from %s: tx %s nonce %s", label, account.address, tx_hash.to_0x_hex(), tx["nonce"])
         if self.replace_after is None:
             return self._wait(tx_hash, label)
@@ -249,7 +278,7 @@ class TransactionSender:
             new_hash = HexBytes(signed.hash)
             try:
                 self._send_raw(signed.raw_transaction, new_hash, label)
-            except TransactionFailedError as error:
+            except (TransactionFailedError, _StaleNonce) as error:
                 # "nonce too low": an earlier version was mined meanwhile; the next poll finds it.
                 logger.warning("replacement of %s not accepted: %s", tx_hash.to_0x_hex(), error)
                 continue
@@ -288,8 +317,10 @@ class TransactionSender:
                 # A retry of bytes the node already took: the first send went through.
                 if "already known" in message or "already imported" in message:
                     return
-                if "nonce too low" in message and self._known(tx_hash):
-                    return
+                if "nonce too low" in message:
+                    if self._known(tx_hash):
+                        return
+                    raise _StaleNonce()
                 raise_decoded(error)
                 raise TransactionFailedError(f"the node rejected {label}: {error}") from None
 
