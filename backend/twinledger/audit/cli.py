@@ -147,7 +147,9 @@ def trail_command(
             page = query_trail(session, filters, limit=limit, after=after)
     except TwinLedgerError as error:
         _fail(error)
-    table = Table("block", "time", "event", "twin", "license", "account", "recipient", "asset", "amount")
+    table = Table("block", "time", "event", "twin", "license", "account", "recipient", "asset")
+    # Amounts are the figure auditors compare: fold them over lines rather than cut them.
+    table.add_column("amount", justify="right", overflow="fold")
     for row in page.rows:
         table.add_row(
             str(row.block_number), row.block_time, row.event, _show(row.twin_id), _show(row.license_id),

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from twinledger.chain.artifacts import all_abis
 from twinledger.errors import InvalidInputError
 from twinledger.store.events import IndexedEvent
 
@@ -104,9 +106,12 @@ class TrailFilter:
 
     def normalized(self) -> TrailFilter:
         """Return a copy with checked, canonical addresses and hashes."""
-        unknown = [name for name in self.events if not re.fullmatch(r"[A-Za-z0-9_]+", name)]
+        known = _known_event_names()
+        unknown = [name for name in self.events if name not in known]
         if unknown:
-            raise InvalidInputError(f"invalid event names {unknown}: use names such as Credited or UsageRegistered")
+            raise InvalidInputError(
+                f"unknown event names {unknown}: use the contracts' event names, one of {', '.join(sorted(known))}"
+            )
         if self.since is not None and self.until is not None and self.until <= self.since:
             raise InvalidInputError(f"until ({self.until}) must be after since ({self.since})")
         return TrailFilter(
@@ -233,6 +238,12 @@ def _after_condition(after: str) -> Any:
         IndexedEvent.block_number > block,
         and_(IndexedEvent.block_number == block, IndexedEvent.log_index > log_index),
     )
+
+
+@lru_cache(maxsize=1)
+def _known_event_names() -> frozenset[str]:
+    """Event names of the packaged contracts, so a typo in a filter is an error, not an empty export."""
+    return frozenset(item["name"] for abi in all_abis().values() for item in abi if item.get("type") == "event")
 
 
 def query_trail(

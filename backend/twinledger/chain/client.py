@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
 from twinledger.chain.accounts import DEV_MNEMONIC
-from twinledger.errors import ChainUnavailableError
+from twinledger.errors import ChainUnavailableError, ConfigurationError
 
 __all__ = ["ChainClient"]
 
@@ -52,6 +52,10 @@ class ChainClient:
     @classmethod
     def connect(cls, rpc_url: str, timeout: float = 30.0) -> ChainClient:
         """Connect to the node at ``rpc_url``; raise :class:`ChainUnavailableError` if it does not respond."""
+        if not rpc_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"RPC URL {rpc_url!r} does not start with http:// or https://: write it as http://{rpc_url}"
+            )
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         try:
             chain_id = w3.eth.chain_id
