@@ -218,7 +218,9 @@ def import_usages(
     """Post every row of a CSV file as a usage, through the same checks as the API.
 
     Accepted rows wait in the outbox for the batcher of `twinledger serve` on the same database,
-    or are submitted at once with --wait. Re-importing a file is safe: known usage ids are duplicates.
+    or are submitted at once with --wait. Re-importing a file is safe: a known usage id is never
+    posted again; it is listed as a duplicate, or as rejected earlier with its reason (post such a
+    row again under a new usage id). Exit status 2 when a row is rejected now.
     """
     from twinledger.demo.report import import_summary
     from twinledger.services.batcher import UsageBatcher

@@ -195,11 +195,22 @@ def test_revoke_with_notice_period_then_usage_rejected(app_context: AppContext, 
     during_notice = _settle(app_context, api, _post_usage(api, license_id, asset_sha256("A.jpg")))
     assert during_notice["status"] == "confirmed"
 
+    accepted_in_notice = _post_usage(api, license_id, asset_sha256("A.jpg"))
     app_context.client.increase_time(DAY)
-    after_notice = _settle(app_context, api, _post_usage(api, license_id, asset_sha256("A.jpg")))
-    assert after_notice["status"] == "rejected"
-    assert after_notice["error_name"] == "UsageLedgerConsentEnded"
+    # A usage accepted before the notice period ended still goes to the chain, which rejects it.
+    late = _settle(app_context, api, accepted_in_notice)
+    assert late["status"] == "rejected"
+    assert late["error_name"] == "UsageLedgerConsentEnded"
     assert api.get(f"/licenses/{license_id}").json()["status"] == "consent_ended"
+
+    body = {"usage_id": str(uuid.uuid4()), "license_id": license_id, "asset_hash": asset_sha256("A.jpg"),
+            "channel": "social", "territory": "FR"}
+    after_notice = api.post("/usages", json=body, headers=acting("brand"))
+    assert after_notice.status_code == 422, after_notice.text
+    message = after_notice.json()["message"]
+    assert f"license {license_id} can no longer be used: its consent {consent_id} was revoked at" in message
+    assert f"({revoked_consent['usable_until']})" in message
+    assert "ask the model for a new consent" in message
 
 
 def test_purchase_after_revocation_answers_422(app_context: AppContext, api: TestClient) -> None:
@@ -263,3 +274,54 @@ def test_grant_bad_input_answers_422(app_context: AppContext, api: TestClient, o
     assert response.status_code == 422
     assert response.json()["error"] == "InvalidInputError"
     assert named in response.json()["message"]
+
+
+def test_openapi_ai_uses_defaults_agree(api: TestClient) -> None:
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+
+    assert schemas["ConsentIn"]["properties"]["ai_uses"]["default"] == ["ai_use"]
+    assert schemas["TermsIn"]["properties"]["ai_uses"]["default"] == ["ai_use"]
+
+
+def test_terms_sellable_until_consent_revoked(app_context: AppContext, api: TestClient) -> None:
+    twin_id = register_twin(app_context)
+    consent_id = api.post("/consents", json=grant_body(app_context, twin_id), headers=acting("model")).json()["consent"]["consent_id"]
+    terms_id = publish_terms(app_context, twin_id, consent_id)
+    assert api.get(f"/terms/{terms_id}").json()["sellable"] is True
+    assert api.get(f"/terms/{terms_id}").json()["unsellable_reason"] is None
+
+    revoked_at = api.post(f"/consents/{consent_id}/revoke", headers=acting("model")).json()["consent"]["revoked_at"]
+    terms = api.get(f"/terms/{terms_id}").json()
+    quote = api.get(f"/terms/{terms_id}/quote", params={"uses": 3}).json()
+
+    assert terms["on_sale"] is True
+    assert terms["sellable"] is False
+    assert terms["unsellable_reason"] == f"consent {consent_id} was revoked at {revoked_at}"
+    assert quote["on_sale"] is True
+    assert quote["sellable"] is False
+    assert quote["unsellable_reason"] == terms["unsellable_reason"]
+
+
+def test_terms_unsellable_when_twin_paused(app_context: AppContext, api: TestClient) -> None:
+    twin_id = register_twin(app_context)
+    consent_id = api.post("/consents", json=grant_body(app_context, twin_id), headers=acting("model")).json()["consent"]["consent_id"]
+    terms_id = publish_terms(app_context, twin_id, consent_id)
+
+    app_context.transact(account("model"), app_context.ledger.twins.functions.setTwinPaused(twin_id, True))
+    terms = api.get(f"/terms/{terms_id}").json()
+
+    assert (terms["on_sale"], terms["sellable"]) == (True, False)
+    assert terms["unsellable_reason"] == f"twin {twin_id} or the registry is paused"
+
+
+def test_terms_unsellable_after_end(app_context: AppContext, api: TestClient) -> None:
+    twin_id = register_twin(app_context)
+    consent_id = api.post("/consents", json=grant_body(app_context, twin_id), headers=acting("model")).json()["consent"]["consent_id"]
+    terms_id = publish_terms(app_context, twin_id, consent_id)
+    end = api.get(f"/terms/{terms_id}").json()["end"]
+
+    app_context.client.increase_time(61 * DAY)
+    terms = api.get(f"/terms/{terms_id}").json()
+
+    assert (terms["on_sale"], terms["sellable"]) == (True, False)
+    assert terms["unsellable_reason"].startswith(f"the terms ended at {end}; chain time is ")

@@ -6,6 +6,7 @@ import pytest
 
 from tests.api.conftest import acting, assert_error
 from tests.services.support import account, grant_consent, register_twin
+from twinledger.errors import InvalidInputError
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,28 @@ def test_quote_unknown_terms_404(client) -> None:
 
 def test_quote_negative_uses_422(client) -> None:
     assert_error(client.get("/terms/1/quote", params={"uses": -1}), 422, "RequestValidationError", "query.uses")
+
+
+@pytest.mark.parametrize("uses", [2**32, 2**256 - 1])
+def test_quote_uses_above_uint32_422(client, context, twin, uses) -> None:
+    terms = publish(client, context, twin)
+
+    response = client.get(f"/terms/{terms['terms_id']}/quote", params={"uses": uses})
+
+    assert_error(response, 422, "RequestValidationError", "query.uses", "less than or equal to 4294967295", str(uses))
+
+
+def test_quote_uses_max_uint32_priced(client, context, twin) -> None:
+    terms = publish(client, context, twin)
+
+    quote = client.get(f"/terms/{terms['terms_id']}/quote", params={"uses": 2**32 - 1}).json()
+
+    assert quote["usage_fee"] == str((2**32 - 1) * 10**12)
+
+
+def test_quote_service_uses_above_uint32_rejected(context, twin) -> None:
+    with pytest.raises(InvalidInputError, match=f"uses {2**32} is out of range: pass 0 to {2**32 - 1}"):
+        context.licenses.quote(1, 2**32)
 
 
 def test_buy_license_and_read_status(client, context, twin) -> None:

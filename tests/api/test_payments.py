@@ -48,4 +48,15 @@ def test_withdraw_more_than_balance_402(client) -> None:
 
 
 def test_balances_invalid_address_422(client) -> None:
-    assert_error(client.get("/balances/not-an-address"), 422, "InvalidInputError", "not an Ethereum address")
+    assert_error(client.get("/balances/0x1234"), 422, "InvalidInputError", "account '0x1234' is not an Ethereum address")
+
+
+def test_balances_by_role_name(client) -> None:
+    response = client.get("/balances/brand")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["account"] == account("brand").address
+
+
+def test_balances_unknown_name_422(client) -> None:
+    assert_error(client.get("/balances/nobody"), 422, "InvalidInputError", "neither an Ethereum address nor a development account")

@@ -49,7 +49,10 @@ def test_read_unknown_twin_404(client) -> None:
 
 
 def test_register_by_non_registrar_403(client) -> None:
-    body = assert_error(client.post("/twins", json=registration(), headers=acting("brand")), 403, "PermissionDeniedError")
+    body = assert_error(
+        client.post("/twins", json=registration(), headers=acting("brand")), 403, "PermissionDeniedError",
+        "lacks REGISTRAR_ROLE, which this action needs",
+    )
     assert body["details"]["contract_error"] == "AccessControlUnauthorizedAccount"
 
 

@@ -112,7 +112,30 @@ def test_post_batch_mixed_outcomes(client, license_id) -> None:
     result = response.json()
     assert [item["outcome"] for item in result["items"]] == ["accepted", "duplicate", "rejected"]
     assert result["items"][2]["error"]["error"] == "InvalidInputError"
-    assert (result["accepted"], result["duplicates"], result["rejected"]) == (1, 1, 1)
+    assert (result["accepted"], result["duplicates"], result["rejected_earlier"], result["rejected"]) == (1, 1, 0, 1)
+
+
+def test_post_batch_rejected_earlier_named(client, context) -> None:
+    capped = licensed_twin(context, max_uses=1)
+    first, second = body(capped.license_id), body(capped.license_id)
+    client.post("/usages/batch", json={"usages": [first, second]}, headers=acting("brand"))
+    UsageBatcher(context).drain()
+
+    response = client.post("/usages/batch", json={"usages": [first, second]}, headers=acting("brand"))
+    again = client.post("/usages", json=second, headers=acting("brand"))
+
+    result = response.json()
+    assert [item["outcome"] for item in result["items"]] == ["duplicate", "rejected_earlier"]
+    assert (result["duplicates"], result["rejected_earlier"], result["rejected"]) == (1, 1, 0)
+    rejected = result["items"][1]
+    assert rejected["usage"]["status"] == "rejected"
+    assert rejected["usage"]["error_name"] == "UsageLedgerUsesExhausted"
+    assert rejected["message"].startswith("rejected earlier: The usage would bring the license to 2 uses")
+    assert rejected["message"].endswith("; post it with a new usage id")
+    assert result["items"][0]["message"] is None
+    assert again.status_code == 200
+    assert again.json()["status"] == "rejected"
+    assert again.json()["error_name"] == "UsageLedgerUsesExhausted"
 
 
 def test_concurrent_posts_charged_once(context, api_key) -> None:

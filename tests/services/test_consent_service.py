@@ -26,7 +26,10 @@ from twinledger.errors import (
     InvalidInputError,
     PermissionDeniedError,
 )
+from twinledger.services._messages import describe_error
+from twinledger.services.consent import ConsentInput
 from twinledger.services.context import AppContext
+from twinledger.services.licenses import TermsInput
 
 
 def test_grant_direct_reads_back_scope(app_context: AppContext) -> None:
@@ -127,9 +130,8 @@ def test_revoke_direct_keeps_usages_until_notice_ends(app_context: AppContext) -
     assert during_notice.status == "confirmed"
 
     app_context.client.increase_time(7 * DAY)
-    after_notice = report_usage(app_context, licensed.license_id, asset)
-    assert after_notice.status == "rejected"
-    assert after_notice.error_name == "UsageLedgerConsentEnded"
+    with pytest.raises(InvalidInputError, match=f"its consent {licensed.consent_id} was revoked at .* ended at"):
+        report_usage(app_context, licensed.license_id, asset)
     assert app_context.consents.get(licensed.consent_id).usages_allowed is False
 
 
@@ -218,3 +220,59 @@ def test_grant_bad_input_named(app_context: AppContext, overrides: dict, named: 
     with pytest.raises(InvalidInputError) as raised:
         app_context.consents.grant(account("model"), consent_input(app_context, twin_id, **overrides))
     assert named in str(raised.value)
+
+
+def _default_terms(context: AppContext, consent_id: int, **overrides) -> TermsInput:
+    values = dict(
+        consent_id=consent_id, currency=context.payments.currency("ETH"), upfront_fee=0, price_per_use=10**12,
+        usage_unit="image", end=context.client.latest_timestamp() + 30 * DAY, channels=["social"],
+        territories=["FR"], legal_text_uri="ipfs://agreement",
+    )
+    values.update(overrides)
+    return TermsInput(**values)
+
+
+def test_default_consent_covers_default_terms(app_context: AppContext) -> None:
+    twin_id = register_twin(app_context)
+    defaults = ConsentInput(
+        twin_id=twin_id, channels=["social"], territories=["FR"], purpose="Campaign imagery",
+        remuneration="Fee per image", valid_until=app_context.client.latest_timestamp() + 90 * DAY,
+    )
+    consent, _ = app_context.consents.grant(account("model"), defaults)
+
+    terms, _ = app_context.licenses.publish_terms(account("model"), twin_id, _default_terms(app_context, consent.consent_id))
+
+    assert consent.ai_uses == ["ai_use"]
+    assert terms.ai_uses == ["ai_use"]
+
+
+def test_ai_use_not_covered_names_uses(app_context: AppContext) -> None:
+    twin_id = register_twin(app_context)
+    consent, _ = app_context.consents.grant(account("model"), consent_input(app_context, twin_id, ai_uses=[]))
+
+    with pytest.raises(ContractRevertError) as raised:
+        app_context.licenses.publish_terms(
+            account("model"), twin_id, _default_terms(app_context, consent.consent_id, ai_uses=["ai_use", "train_ai"])
+        )
+
+    assert raised.value.error_name == "ConsentRegistryAiUseNotCovered"
+    assert describe_error(raised.value) == (
+        f"Consent {consent.consent_id} does not cover the AI use(s) ai_use, train_ai: the request names ai_use, "
+        "train_ai and the consent grants none. Keep to the consent's AI uses or ask the model for a consent that "
+        "covers them."
+    )
+
+
+def test_media_not_covered_names_channels(app_context: AppContext) -> None:
+    twin_id = register_twin(app_context)
+    consent, _ = app_context.consents.grant(account("model"), consent_input(app_context, twin_id))
+
+    with pytest.raises(ContractRevertError) as raised:
+        app_context.licenses.publish_terms(
+            account("model"), twin_id, _default_terms(app_context, consent.consent_id, channels=["social", "video"])
+        )
+
+    assert raised.value.error_name == "ConsentRegistryMediaNotCovered"
+    message = describe_error(raised.value)
+    assert f"Consent {consent.consent_id} does not cover the channel(s) video:" in message
+    assert "the request names social, video and the consent grants print, social, web." in message

@@ -7,6 +7,7 @@ import io
 from rich.console import Console
 
 from twinledger.demo import run_demo
+from twinledger.demo.scenario import MIN_LOG_WIDTH, demo_console
 
 
 def test_demo_runs_to_end_embedded() -> None:
@@ -23,3 +24,18 @@ def test_demo_runs_to_end_embedded() -> None:
     assert "line 10: usage id imp-2026-01-fr-social-c seen before" in text
     assert "A.jpg = IMG_0003.jpg" in text
     assert "POST /usages (same usage id)  -> 200" in text
+
+
+def test_demo_console_widened_for_logs(monkeypatch) -> None:
+    # Rich reads COLUMNS for a console that writes to no terminal; without it the width is 80.
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+    assert demo_console(Console(file=io.StringIO())).width == MIN_LOG_WIDTH
+    assert MIN_LOG_WIDTH >= 120
+    assert demo_console(Console(file=io.StringIO(), width=160)).width == 160
+
+
+def test_demo_console_terminal_keeps_width() -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=80)
+
+    assert demo_console(terminal).width == 80

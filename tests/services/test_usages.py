@@ -7,7 +7,20 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from tests.services.support import Licensed, account, licensed_twin, usage
+from tests import consent_setup
+from tests.consent_setup import app_context, consent_chain  # noqa: F401  (fixtures)
+from tests.services.support import (
+    DAY,
+    Licensed,
+    account,
+    grant_consent,
+    licensed_twin,
+    make_context,
+    register_twin,
+    terms_input,
+    usage,
+)
+from twinledger.services.batcher import UsageBatcher
 from twinledger.errors import AccessDeniedError, InvalidInputError, NotFoundError, UsageIdConflictError
 from twinledger.services.context import AppContext
 from twinledger.store import OutboxUsage
@@ -74,6 +87,18 @@ def test_submit_unknown_license_not_found(context) -> None:
 def test_submit_without_authorization_denied(context, licensed) -> None:
     with pytest.raises(AccessDeniedError, match="sign it as the license holder"):
         context.usages.submit("client-a", usage(licensed.license_id))
+
+
+def test_submit_unauthorized_outside_dev_mode_says_how(anvil, context, licensed, tmp_path) -> None:
+    production = make_context(anvil, tmp_path, context.settings.deployment_file, dev_mode=False)
+    try:
+        with pytest.raises(AccessDeniedError) as raised:
+            production.usages.submit("client-a", usage(licensed.license_id), acting=account("brand"))
+    finally:
+        production.close()
+
+    assert "sign it as the license holder" in str(raised.value)
+    assert "on a local chain set TWINLEDGER_DEV_MODE=true (CLI: --dev-mode)" in str(raised.value)
 
 
 def test_submit_signed_by_holder_accepted(context, licensed) -> None:
@@ -152,3 +177,58 @@ def test_submit_concurrent_same_id_one_row(context, licensed) -> None:
     assert sum(result.created for result in results) == 1
     assert {result.usage.usage_ref for result in results} == {results[0].usage.usage_ref}
     assert row_count(context, request.usage_id) == 1
+
+
+def test_submit_license_not_started_rejected(context) -> None:
+    twin_id = register_twin(context)
+    consent_id = grant_consent(context, twin_id)
+    start = context.client.latest_timestamp() + DAY
+    published, _ = context.licenses.publish_terms(account("model"), twin_id, terms_input(context, consent_id, start=start))
+    license, _ = context.licenses.buy(account("brand"), published.terms_id)
+
+    with pytest.raises(InvalidInputError) as raised:
+        context.usages.submit("client-a", usage(license.license_id), acting=account("brand"))
+
+    assert f"license {license.license_id} starts at" in str(raised.value)
+    assert f"({start})" in str(raised.value)
+    assert raised.value.details["start"] == start
+
+
+def test_submit_license_ended_rejected(app_context) -> None:
+    licensed = consent_setup.licensed_twin(app_context)
+    end = app_context.licenses.license(licensed.license_id).end
+    before_end = usage(licensed.license_id)
+    app_context.usages.submit("client-a", before_end, acting=account("brand"))
+    app_context.client.increase_time(61 * DAY)
+
+    with pytest.raises(InvalidInputError) as raised:
+        app_context.usages.submit("client-a", usage(licensed.license_id), acting=account("brand"))
+
+    assert f"license {licensed.license_id} ended at" in str(raised.value)
+    assert f"({end})" in str(raised.value)
+    assert "buy a new license" in str(raised.value)
+    assert raised.value.details["end"] == end
+    # A usage accepted before the end still goes to the chain, which rejects it.
+    UsageBatcher(app_context).drain(timeout=60)
+    late = app_context.usages.get("client-a", before_end.usage_id)
+    assert late.status == "rejected"
+    assert late.error_name == "UsageLedgerLicenseExpired"
+
+
+def test_submit_consent_revoked_rejected(app_context) -> None:
+    twin_id = consent_setup.register_twin(app_context)
+    consent, _ = app_context.consents.grant(
+        account("model"), consent_setup.consent_input(app_context, twin_id, notice_period=0)
+    )
+    terms_id = consent_setup.publish_terms(app_context, twin_id, consent.consent_id)
+    license, _ = app_context.licenses.buy(account("brand"), terms_id)
+    revoked, _ = app_context.consents.revoke(account("model"), consent.consent_id)
+
+    with pytest.raises(InvalidInputError) as raised:
+        app_context.usages.submit("client-a", usage(license.license_id), acting=account("brand"))
+
+    message = str(raised.value)
+    assert f"license {license.license_id} can no longer be used" in message
+    assert f"consent {consent.consent_id} was revoked at" in message
+    assert f"({revoked.usable_until})" in message
+    assert "ask the model for a new consent" in message

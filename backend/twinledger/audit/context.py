@@ -11,7 +11,8 @@ from twinledger.audit.indexer import EventIndexer
 from twinledger.chain import ChainClient, Deployment, Ledger, load_deployment
 from twinledger.config import Settings
 from twinledger.errors import ConfigurationError
-from twinledger.store import make_engine, make_session_factory, migrate
+from twinledger.services.context import deployment_identity
+from twinledger.store import bind_database, make_engine, make_session_factory, migrate
 
 __all__ = ["AuditContext"]
 
@@ -43,9 +44,17 @@ class AuditContext:
             )
         client = ChainClient.connect(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
         deployment = load_deployment(settings.deployment_file)
+        context = cls(client.w3, deployment, None, settings)  # type: ignore[arg-type]
         engine = make_engine(settings.database_url)
         migrate(engine)
-        return cls(client.w3, deployment, make_session_factory(engine), settings)
+        try:
+            # The index of one deployment must never mix with another's, as the outbox must not.
+            bind_database(engine, deployment_identity(client, context.ledger))
+        except ConfigurationError:
+            engine.dispose()
+            raise
+        context.session_factory = make_session_factory(engine)
+        return context
 
     def indexer(self, **options) -> EventIndexer:
         """Create an indexer with the confirmations setting, unless ``options`` overrides it."""

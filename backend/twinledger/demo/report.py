@@ -33,11 +33,19 @@ class ReportOutcome:
 
 
 def import_summary(report: ImportReport, path: Path) -> Table:
-    """Build a table of an import's accepted, duplicate and rejected rows, with each rejection's line and reason."""
+    """Build a table of an import's accepted, duplicate and rejected rows, with each rejection's line and reason.
+
+    Rows rejected by an earlier import get a row of their own only when there are any.
+    """
     table = Table("outcome", "rows", "line: reason", title=f"import of {path.name}")
     table.add_row("accepted", str(report.count("accepted")), "")
     duplicates = [row for row in report.rows if row.outcome == "duplicate"]
     table.add_row("duplicate", str(len(duplicates)), "\n".join(f"line {row.line}: usage id {row.usage_id} seen before" for row in duplicates))
+    if report.rejected_earlier:
+        table.add_row(
+            "rejected earlier", str(len(report.rejected_earlier)),
+            "\n".join(f"line {row.line}: usage id {row.usage_id} {row.reason}" for row in report.rejected_earlier),
+        )
     table.add_row("rejected", str(len(report.rejected)), "\n".join(f"line {row.line}: {row.reason}" for row in report.rejected))
     return table
 

@@ -32,7 +32,7 @@ from twinledger.services.twins import SplitShare
 from twinledger.services.usage_import import ImportReport, import_usages
 from twinledger.services.usages import UsageInput
 
-__all__ = ["ASSETS_DIR", "DemoResult", "run_demo"]
+__all__ = ["ASSETS_DIR", "DemoResult", "MIN_LOG_WIDTH", "demo_console", "run_demo"]
 
 logger = logging.getLogger(__name__)
 
@@ -291,13 +291,30 @@ def _withdraw_all(state: DemoState, console: Console) -> None:
     console.print(table)
 
 
+# Columns for output to no terminal. The widest table (the offers) needs 131 columns on the
+# embedded-chain run, and 140 leaves room for longer amounts.
+MIN_LOG_WIDTH = 140
+
+
+def demo_console(console: Console | None = None) -> Console:
+    """Return ``console`` (or a new one), at least ``MIN_LOG_WIDTH`` columns wide when it writes to no terminal.
+
+    Rich falls back to 80 columns when its output is no terminal (a CI log, a pipe), which cuts the
+    tables' headers and amounts. A terminal keeps its own width.
+    """
+    console = console or Console()
+    if not console.is_terminal and console.width < MIN_LOG_WIDTH:
+        console.width = MIN_LOG_WIDTH
+    return console
+
+
 def run_demo(rpc_url: str | None = None, console: Console | None = None) -> DemoResult:
     """Run the whole campaign scenario and return the report's checks."""
     from twinledger.demo.api_session import run_api_session
     from twinledger.demo.report import print_report
     from twinledger.demo.takedown_step import run_takedown_step
 
-    console = console or Console()
+    console = demo_console(console)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="twinledger-demo-") as workdir:
         context = _open_context(rpc_url, Path(workdir), console)

@@ -7,9 +7,13 @@ this module says the same in words. Errors without a sentence here get one built
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from eth_utils import keccak
 
 from twinledger.chain import ETH as _ETH
 from twinledger.errors import ContractRevertError, TwinLedgerError
+from twinledger.services import _vocabulary as vocabulary
 
 __all__ = ["describe_error"]
 
@@ -21,7 +25,10 @@ _SENTENCES = {
     "TwinRegistrySplitTooLarge": "The split names {count} recipients; at most {max} are allowed.",
     "TwinRegistrySplitDuplicateRecipient": "Recipient {recipient} appears twice in the split (positions {firstIndex} and {secondIndex}).",
     "TwinRegistrySplitZeroShare": "Recipient {recipient} at position {index} has a share of zero; remove it or give it a share.",
-    "AccessControlUnauthorizedAccount": "Account {account} lacks the role this action needs ({neededRole}).",
+    "AccessControlUnauthorizedAccount": (
+        "Account {account} lacks {neededRole}, which this action needs; an account with DEFAULT_ADMIN_ROLE on the "
+        "contract can grant it."
+    ),
     "LicenseManagerUnknownTerms": "License terms {termsId} do not exist.",
     "LicenseManagerUnknownLicense": "License {licenseId} does not exist.",
     "LicenseManagerNotTwinOwner": "Account {caller} does not own twin {twinId}; its owner is {owner}.",
@@ -38,9 +45,15 @@ _SENTENCES = {
     "ConsentRegistryUnknownConsent": "Consent {consentId} does not exist.",
     "ConsentRegistryNotTwinOwner": "Account {account} does not own twin {twinId}; its owner is {owner}.",
     "ConsentRegistryWrongTwin": "Consent {consentId} belongs to twin {consentTwinId}, not twin {twinId}.",
-    "ConsentRegistryMediaNotCovered": "Consent {consentId} does not cover the requested channels.",
+    "ConsentRegistryMediaNotCovered": (
+        "Consent {consentId} does not cover the channel(s) {missing}: the request names {requested} and the consent "
+        "grants {granted}. Keep to the consent's channels or ask the model for a consent that covers them."
+    ),
     "ConsentRegistryTerritoriesNotCovered": "Consent {consentId} does not cover every requested territory.",
-    "ConsentRegistryAiUseNotCovered": "Consent {consentId} does not cover the requested AI uses.",
+    "ConsentRegistryAiUseNotCovered": (
+        "Consent {consentId} does not cover the AI use(s) {missing}: the request names {requested} and the consent "
+        "grants {granted}. Keep to the consent's AI uses or ask the model for a consent that covers them."
+    ),
     "ConsentRegistryWindowNotCovered": "Consent {consentId} does not cover the window from {start} to {end}.",
     "ConsentRegistryConsentRevoked": "Consent {consentId} was revoked at {revokedAt}.",
     "ConsentRegistryConsentExpired": "Consent {consentId} expired at {validUntil}.",
@@ -87,8 +100,48 @@ _SENTENCES = {
 }
 
 
+# AccessControl roles of the TwinLedger contracts by their bytes32 value: keccak-256 of the name,
+# and zero for OpenZeppelin's DEFAULT_ADMIN_ROLE.
+_ROLE_NAMES = {
+    bytes(32): "DEFAULT_ADMIN_ROLE",
+    **{keccak(text=name): name for name in ("REGISTRAR_ROLE", "PAUSER_ROLE", "LEDGER_ROLE", "CURRENCY_ADMIN_ROLE")},
+}
+
+
+def _role_name(role: Any) -> str:
+    """Name an AccessControl role value, or show it in hex when no TwinLedger contract defines it."""
+    if isinstance(role, str):
+        try:
+            role = bytes.fromhex(role.removeprefix("0x"))
+        except ValueError:
+            return role
+    if isinstance(role, (bytes, bytearray)):
+        return _ROLE_NAMES.get(bytes(role), f"role 0x{bytes(role).hex()}")
+    return str(role)
+
+
 def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def _scope_names(error_name: str, arguments: dict[str, Any]) -> dict[str, str]:
+    """Name the channels or AI uses of a ``...NotCovered`` error's ``requested`` and ``granted`` bitmasks."""
+    names_of = {
+        "ConsentRegistryMediaNotCovered": vocabulary.channel_names,
+        "ConsentRegistryAiUseNotCovered": vocabulary.ai_use_names,
+    }.get(error_name)
+    requested, granted = arguments.get("requested"), arguments.get("granted")
+    if names_of is None or not isinstance(requested, int) or not isinstance(granted, int):
+        return {}
+    return {
+        "requested": _listed(names_of(requested)),
+        "granted": _listed(names_of(granted)),
+        "missing": _listed(names_of(requested & ~granted)),
+    }
 
 
 def describe_error(error: TwinLedgerError) -> str:
@@ -98,6 +151,9 @@ def describe_error(error: TwinLedgerError) -> str:
     arguments = {
         key: "ETH" if key == "currency" and value == _ETH else value for key, value in error.arguments.items()
     }
+    arguments.update(_scope_names(error.error_name, error.arguments))
+    if "neededRole" in arguments:
+        arguments["neededRole"] = _role_name(arguments["neededRole"])
     template = _SENTENCES.get(error.error_name)
     if template is not None:
         try:

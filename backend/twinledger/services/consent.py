@@ -126,7 +126,9 @@ class ConsentInput:
     remuneration: str
     valid_until: int
     valid_from: int | None = None
-    ai_uses: list[str] = field(default_factory=list)
+    # ai_use, the core permission of a digital-twin campaign, so that default terms (which request
+    # it) fit a default consent. An explicit empty list grants no AI use.
+    ai_uses: list[str] = field(default_factory=lambda: ["ai_use"])
     notice_period: int = 0
     nonce: int | None = None
     deadline: int | None = None

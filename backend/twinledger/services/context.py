@@ -4,28 +4,37 @@ One :class:`AppContext` is built from :class:`~twinledger.config.Settings` per p
 server, a CLI command or the demo) and shared by every service. With no ``rpc_url`` it starts the
 embedded chain and deploys the contracts on it. Otherwise it connects to the node and binds the
 contracts named in the deployment file.
+
+A database serves one deployment: the first context binds it to the chain id, UsageLedger address
+and deployment block, and a context on another deployment refuses to start. The embedded chain
+ends with its process, so with the default database URL it gets a fresh temporary SQLite file.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 from web3.logs import DISCARD
 
 from twinledger.chain import ChainClient, Ledger, TransactionSender, TxResult, deploy_ledger, dev_accounts, load_deployment
 from twinledger.chain.accounts import account_from_key, load_keystore
 from twinledger.chain.sender import call_with_retries
 from twinledger.config import LOCAL_CHAIN_IDS, Settings
-from twinledger.errors import AccessDeniedError, ConfigurationError
-from twinledger.store import make_engine, make_session_factory, migrate
+from twinledger.errors import AccessDeniedError, ConfigurationError, InvalidInputError
+from twinledger.services._inputs import parse_address
+from twinledger.store import DeploymentIdentity, bind_database, make_engine, make_session_factory, migrate
 
 if TYPE_CHECKING:
     from twinledger.services.api_keys import ApiKeyService
@@ -36,11 +45,24 @@ if TYPE_CHECKING:
     from twinledger.services.twins import TwinService
     from twinledger.services.usages import UsageService
 
-__all__ = ["AppContext", "DEV_ROLES", "SignerDirectory", "session_scope"]
+__all__ = [
+    "AppContext",
+    "DEFAULT_DATABASE_URL",
+    "DEV_MODE_HINT",
+    "DEV_ROLES",
+    "SignerDirectory",
+    "deployment_identity",
+    "session_scope",
+]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+DEFAULT_DATABASE_URL: str = Settings.model_fields["database_url"].default
+
+# How to let the service sign for the development accounts, for messages that reject a party.
+DEV_MODE_HINT = "on a local chain set TWINLEDGER_DEV_MODE=true (CLI: --dev-mode)"
 
 # Role names of the development accounts (indexes into the well-known test mnemonic's accounts).
 # Account 0 deploys the contracts and is the relayer (operator) in dev mode.
@@ -80,20 +102,46 @@ class SignerDirectory:
         if not self.dev_mode:
             raise AccessDeniedError(
                 f"the service cannot sign for {party!r}: outside dev mode it signs only as its operator "
-                f"{self.operator.address}; send the transaction from that party's own wallet",
+                f"{self.operator.address}, so send the transaction from that party's own wallet; {DEV_MODE_HINT} "
+                "to sign as the development accounts",
                 details={"account": party},
             )
+        account = self._dev_account(name)
+        if account is None:
+            raise AccessDeniedError(
+                f"unknown development account {party!r}: name a role ({', '.join(DEV_ROLES)}), "
+                "account-0 to account-9, or the address of a development account",
+                details={"account": party},
+            )
+        return account
+
+    def address_of(self, party: str) -> str:
+        """Return the address that ``party`` names: an address as given, or in dev mode a
+        development account's role name or ``account-N``. Raises InvalidInputError for another name."""
+        text = party.strip()
+        if text.lower().startswith("0x"):
+            return parse_address(text, "account")
+        if not self.dev_mode:
+            raise InvalidInputError(
+                f"account {party!r} is not an Ethereum address: outside dev mode pass the account's 0x address, "
+                f"because role names name development accounts; {DEV_MODE_HINT} to use them",
+                details={"account": party},
+            )
+        account = self._dev_account(text.lower())
+        if account is None:
+            raise InvalidInputError(
+                f"account {party!r} is neither an Ethereum address nor a development account: pass a 0x address, "
+                f"a role ({', '.join(DEV_ROLES)}) or account-0 to account-9",
+                details={"account": party},
+            )
+        return account.address
+
+    def _dev_account(self, name: str) -> LocalAccount | None:
         if name in DEV_ROLES:
             return dev_accounts()[DEV_ROLES[name]]
         if name.startswith("account-") and name[8:].isdigit() and int(name[8:]) < len(dev_accounts()):
             return dev_accounts()[int(name[8:])]
-        if name in self._by_address:
-            return self._by_address[name]
-        raise AccessDeniedError(
-            f"unknown development account {party!r}: name a role ({', '.join(DEV_ROLES)}), "
-            "account-0 to account-9, or the address of a development account",
-            details={"account": party},
-        )
+        return self._by_address.get(name)
 
     @staticmethod
     def role_of(address: str) -> str | None:
@@ -134,8 +182,45 @@ def _operator_account(settings: Settings, local: bool) -> LocalAccount:
     )
 
 
+def deployment_identity(client: ChainClient, ledger: Ledger) -> DeploymentIdentity:
+    """Identify the deployment by chain id, UsageLedger address and the hash of its deployment block."""
+    tx_hash = ledger.deployment.transactions.get("UsageLedger")
+    if not tx_hash:
+        raise ConfigurationError(
+            "the deployment file records no UsageLedger deployment transaction, so the database cannot be bound "
+            "to this deployment: write the file again with `twinledger deploy`"
+        )
+    try:
+        receipt = call_with_retries(
+            lambda: client.w3.eth.get_transaction_receipt(tx_hash), what="reading the UsageLedger deployment receipt"
+        )
+    except TransactionNotFound:
+        raise ConfigurationError(
+            f"chain {client.chain_id} has no UsageLedger deployment transaction {tx_hash}: the deployment file "
+            "belongs to another chain or to a node that was restarted; deploy again with `twinledger deploy` or "
+            "set TWINLEDGER_DEPLOYMENT_FILE to this chain's file"
+        ) from None
+    return DeploymentIdentity(
+        chain_id=client.chain_id,
+        usage_ledger=ledger.usages.address,
+        deployment_block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+    )
+
+
+def _open_database(url: str) -> Engine:
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
 class AppContext:
-    """Everything a service needs, built once from the settings."""
+    """Everything a service needs, built once from the settings.
+
+    ``key_engine`` is the database of the API keys when it differs from ``engine``: with the
+    embedded chain's temporary database, keys stay in the default database, because they belong
+    to clients rather than to a deployment. ``temporary_directory`` contains that temporary database
+    and is deleted by :meth:`close`.
+    """
 
     def __init__(
         self,
@@ -145,6 +230,9 @@ class AppContext:
         sender: TransactionSender,
         engine: Engine,
         signers: SignerDirectory,
+        *,
+        key_engine: Engine | None = None,
+        temporary_directory: Path | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -153,6 +241,8 @@ class AppContext:
         self.engine = engine
         self.sessions: sessionmaker = make_session_factory(engine)
         self.signers = signers
+        self.key_engine = key_engine
+        self.temporary_directory = temporary_directory
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -177,14 +267,36 @@ class AppContext:
         else:
             deployment = load_deployment(settings.deployment_file)
         ledger = Ledger(client.w3, deployment)
+        identity = deployment_identity(client, ledger)
 
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        key_engine = temporary_directory = None
+        if client.is_embedded and settings.database_url == DEFAULT_DATABASE_URL:
+            # The embedded chain ends with this process, so the default database would keep rows of
+            # a deployment that no longer exists. NOTE: an explicit URL equal to the default counts
+            # as the default; write it another way (sqlite:///./twinledger.db) to keep that file.
+            temporary_directory = Path(tempfile.mkdtemp(prefix="twinledger-"))
+            database_url = f"sqlite:///{temporary_directory / 'twinledger.db'}"
+            logger.info("the embedded chain uses the temporary database %s for this process", temporary_directory / "twinledger.db")
+            key_engine = _open_database(settings.database_url)
+        else:
+            database_url = settings.database_url
+        engine = _open_database(database_url)
+        try:
+            if bind_database(engine, identity):
+                logger.info("bound the database to %s", identity.describe())
+        except ConfigurationError:
+            engine.dispose()
+            if key_engine is not None:
+                key_engine.dispose()
+            raise
         logger.info(
             "context ready: chain %s (%s), operator %s, dev mode %s",
             client.chain_id, "embedded" if client.is_embedded else settings.rpc_url, operator.address, settings.dev_mode,
         )
-        return cls(settings, client, ledger, sender, engine, SignerDirectory(operator, dev_mode=settings.dev_mode))
+        return cls(
+            settings, client, ledger, sender, engine, SignerDirectory(operator, dev_mode=settings.dev_mode),
+            key_engine=key_engine, temporary_directory=temporary_directory,
+        )
 
     @property
     def operator(self) -> LocalAccount:
@@ -245,7 +357,8 @@ class AppContext:
     def api_keys(self) -> ApiKeyService:
         from twinledger.services.api_keys import ApiKeyService
 
-        return ApiKeyService(self.sessions, rate_limit_per_minute=self.settings.api_rate_limit_per_minute)
+        sessions = make_session_factory(self.key_engine) if self.key_engine is not None else self.sessions
+        return ApiKeyService(sessions, rate_limit_per_minute=self.settings.api_rate_limit_per_minute)
 
     @cached_property
     def consents(self) -> ConsentService:
@@ -260,5 +373,9 @@ class AppContext:
         return TakedownService(self)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and delete the embedded chain's temporary database."""
         self.engine.dispose()
+        if self.key_engine is not None:
+            self.key_engine.dispose()
+        if self.temporary_directory is not None:
+            shutil.rmtree(self.temporary_directory, ignore_errors=True)

@@ -46,7 +46,12 @@ class TermsInput:
 
 @dataclass(frozen=True)
 class Terms:
-    """Published terms, with their sale state."""
+    """Published terms, with their sale state.
+
+    ``on_sale`` is the LicenseManager's flag, which only the publisher changes. ``sellable`` says
+    whether a purchase would pass the contract's other checks now; ``unsellable_reason`` says why
+    not (None when sellable).
+    """
 
     terms_id: int
     twin_id: int
@@ -68,6 +73,8 @@ class Terms:
     territories: list[str]
     on_sale: bool
     publisher: str
+    sellable: bool
+    unsellable_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class Quote:
     usage_fee: int
     total: int
     on_sale: bool
+    sellable: bool
+    unsellable_reason: str | None
     end: int
 
 
@@ -179,6 +188,12 @@ class LicenseService:
         """Quote a license under ``terms_id`` now, and ``uses`` uses under it."""
         if uses < 0:
             raise InvalidInputError(f"uses {uses} is negative: pass 0 or more", details={"uses": uses})
+        if uses > MAX_UINT32:
+            # A usage's quantity is a uint32, so no single usage reports more units than this.
+            raise InvalidInputError(
+                f"uses {uses} is out of range: pass 0 to {MAX_UINT32} (2^32 - 1), the most units one usage can report",
+                details={"uses": uses},
+            )
         terms = self.terms(terms_id)
         usage_fee = uses * terms.price_per_use
         return Quote(
@@ -191,6 +206,8 @@ class LicenseService:
             usage_fee=usage_fee,
             total=terms.upfront_fee + usage_fee,
             on_sale=terms.on_sale,
+            sellable=terms.sellable,
+            unsellable_reason=terms.unsellable_reason,
             end=terms.end,
         )
 
@@ -291,9 +308,29 @@ class LicenseService:
             return "taken_down", f"takedown {takedown_id} is in force against the license"
         return "active", "usages can be registered"
 
+    def _unsellable_reason(self, terms_id: int, twin_id: int, consent_id: int, end: int, on_sale: bool) -> str | None:
+        # The checks of LicenseManager.buyLicense and ConsentRegistry.requireCoverage that can turn
+        # false after publication, in the contract's order. The contract stays the judge of a purchase.
+        context = self._context
+        if not on_sale:
+            return f"the publisher withdrew terms {terms_id} from sale"
+        if not context.call(context.ledger.twins.functions.isTwinActive(twin_id), what="reading a twin's state"):
+            return f"twin {twin_id} or the registry is paused"
+        now = context.client.latest_timestamp()
+        if now >= end:
+            return f"the terms ended at {end}; chain time is {now}"
+        consent = context.call(context.ledger.consents.functions.consentOf(consent_id), what="reading consent")
+        valid_until, revoked_at = consent[5], consent[7]
+        if revoked_at:
+            return f"consent {consent_id} was revoked at {revoked_at}"
+        if now >= valid_until:
+            return f"consent {consent_id} expired at {valid_until}; chain time is {now}"
+        return None
+
     def _terms_view(self, terms_id: int, stored: tuple, on_sale: bool, publisher: str) -> Terms:
         (twin_id, consent_id, currency, upfront, price, unit, start, end, max_uses, media, ai, exclusive,
          transferable, royalty, legal_hash, legal_uri, territories) = stored
+        unsellable_reason = self._unsellable_reason(terms_id, twin_id, consent_id, end, on_sale)
         return Terms(
             terms_id=terms_id,
             twin_id=twin_id,
@@ -315,4 +352,6 @@ class LicenseService:
             territories=[vocabulary.territory_label(code) for code in vocabulary.territories_of(territories)],
             on_sale=on_sale,
             publisher=publisher,
+            sellable=unsellable_reason is None,
+            unsellable_reason=unsellable_reason,
         )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from twinledger.errors import AccessDeniedError, InvalidInputError, RecordNotFoundError, UsageIdConflictError
 from twinledger.services import _vocabulary as vocabulary
 from twinledger.services._inputs import parse_bytes32, require_id
-from twinledger.services.context import AppContext
+from twinledger.services.context import DEV_MODE_HINT, AppContext
 from twinledger.store import OutboxUsage, UsageStatus
 
 __all__ = [
@@ -134,6 +134,22 @@ class UsageIntake:
 
     usage: UsageView
     created: bool
+
+    @property
+    def outcome(self) -> str:
+        """``accepted`` for a new usage, ``rejected_earlier`` for a known usage id whose usage was
+        rejected, ``duplicate`` for a known usage id that is pending, submitted or confirmed."""
+        if self.created:
+            return "accepted"
+        return "rejected_earlier" if self.usage.status == UsageStatus.REJECTED else "duplicate"
+
+    @property
+    def rejection(self) -> str | None:
+        """Why a known usage id was rejected before and what to do, or None unless ``outcome`` is ``rejected_earlier``."""
+        if self.outcome != "rejected_earlier":
+            return None
+        reason = (self.usage.error_message or self.usage.error_name or "no reason recorded").rstrip(".")
+        return f"rejected earlier: {reason}; post it with a new usage id"
 
 
 def usage_ref_of(usage_id: str) -> bytes:
@@ -338,13 +354,18 @@ class UsageService:
                 )
             context.licenses.approve_relayer(acting)
         else:
+            hint = "" if context.settings.dev_mode else (
+                "; outside dev mode the service cannot sign for the holder, and naming the holder's account is "
+                f"accepted only in dev mode: {DEV_MODE_HINT}"
+            )
             raise AccessDeniedError(
                 "the usage request is not authorized: sign it as the license holder (EIP-712 UsageRequest, "
-                "fields deadline and signature)",
+                f"fields deadline and signature){hint}",
                 details={"license_id": checked.license_id},
             )
         self._require_relayer_approved(holder, checked.license_id)
         self._require_in_scope(checked, stored)
+        self._require_usable_now(checked, stored)
         return holder
 
     def _recover(self, request: UsageInput, checked: _CheckedUsage) -> str:
@@ -386,7 +407,7 @@ class UsageService:
 
     def _require_in_scope(self, checked: _CheckedUsage, stored: tuple) -> None:
         # The usage ledger checks the same; rejecting here answers at once instead of after a batch.
-        media_mask, end, territories = stored[7], stored[5], stored[10]
+        media_mask, territories = stored[7], stored[10]
         if not media_mask >> checked.channel & 1:
             raise InvalidInputError(
                 f"license {checked.license_id} does not cover channel {vocabulary.channel_name(checked.channel)}: "
@@ -400,9 +421,41 @@ class UsageService:
                 f"{vocabulary.territory_label(checked.territory)}: it covers {covered}",
                 details={"territory": vocabulary.territory_label(checked.territory), "license_id": checked.license_id},
             )
-        now = self._context.client.latest_timestamp()
+
+    def _require_usable_now(self, checked: _CheckedUsage, stored: tuple) -> None:
+        # UsageLedger runs the same time checks when the batch lands and stays the final judge.
+        # Rejecting here returns the error at once instead of after a batch.
+        context = self._context
+        license_id = checked.license_id
+        start, end, consent_id = stored[4], stored[5], stored[2]
+        now = context.client.latest_timestamp()
+        if now < start:
+            raise InvalidInputError(
+                f"license {license_id} starts at {_moment(start)} (chain time {_moment(now)}): report usages of it "
+                "from then on",
+                details={"license_id": license_id, "start": start, "chain_time": now},
+            )
         if now >= end:
             raise InvalidInputError(
-                f"license {checked.license_id} ended at {end} (chain time {now}): buy a new license",
-                details={"license_id": checked.license_id, "end": end},
+                f"license {license_id} ended at {_moment(end)} (chain time {_moment(now)}): buy a new license to "
+                "report more usages",
+                details={"license_id": license_id, "end": end, "chain_time": now},
             )
+        _, usable_until = context.call(context.ledger.consents.functions.usageWindow(consent_id), what="reading consent")
+        if now >= usable_until:
+            revoked_at = context.call(context.ledger.consents.functions.consentOf(consent_id), what="reading consent")[7]
+            how = f"was revoked at {_moment(revoked_at)} and its notice period" if revoked_at else "expired, and it"
+            raise InvalidInputError(
+                f"license {license_id} can no longer be used: its consent {consent_id} {how} ended at "
+                f"{_moment(usable_until)} (chain time {_moment(now)}); ask the model for a new consent and buy a "
+                "license under terms that use it",
+                details={
+                    "license_id": license_id, "consent_id": consent_id, "end": usable_until,
+                    "revoked_at": revoked_at or None, "chain_time": now,
+                },
+            )
+
+
+def _moment(timestamp: int) -> str:
+    """Format Unix seconds as UTC time followed by the number itself, for messages."""
+    return f"{datetime.fromtimestamp(timestamp, timezone.utc):%Y-%m-%d %H:%M:%S} UTC ({timestamp})"

@@ -2,6 +2,18 @@
 
 from twinledger.store.api_keys import ApiKey
 from twinledger.store.base import Base, make_engine, make_session_factory, migrate
+from twinledger.store.deployment import DeploymentBinding, DeploymentIdentity, bind_database
 from twinledger.store.outbox import OutboxUsage, UsageStatus
 
-__all__ = ["ApiKey", "Base", "OutboxUsage", "UsageStatus", "make_engine", "make_session_factory", "migrate"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "DeploymentBinding",
+    "DeploymentIdentity",
+    "OutboxUsage",
+    "UsageStatus",
+    "bind_database",
+    "make_engine",
+    "make_session_factory",
+    "migrate",
+]

@@ -15,7 +15,7 @@ from twinledger.api.schemas.licenses import (
     TermsOut,
     TermsWithTransaction,
 )
-from twinledger.services.licenses import TermsInput
+from twinledger.services.licenses import MAX_UINT32, TermsInput
 
 router = APIRouter(tags=["licenses"], responses=ERROR_RESPONSES)
 
@@ -66,7 +66,9 @@ def read_terms(terms_id: int, context: Context) -> TermsOut:
 
 @router.get("/terms/{terms_id}/quote", response_model=QuoteOut, responses=_not_found("terms"))
 def quote(
-    terms_id: int, context: Context, uses: int = Query(default=0, ge=0, description="units of use to price")
+    terms_id: int,
+    context: Context,
+    uses: int = Query(default=0, ge=0, le=MAX_UINT32, description="units of use to price, at most 2^32 - 1 (a usage's quantity)"),
 ) -> QuoteOut:
     """Quote a license under the terms: the upfront fee and the fee for a number of uses."""
     return QuoteOut.of(context.licenses.quote(terms_id, uses))

@@ -28,10 +28,15 @@ def deposit(body: DepositIn, context: Context, funder: ActingAccount) -> Deposit
 
 @router.get("/balances/{account}", response_model=BalancesOut)
 def read_balances(account: str, context: Context) -> BalancesOut:
-    """Read an account's unspent deposit and credited earnings in every allowed currency."""
-    balances = context.payments.balances(account)
+    """Read an account's unspent deposit and credited earnings in every allowed currency.
+
+    ``account`` is an address, or in dev mode a development account's role name (brand, model, ...)
+    or ``account-N``, as on the command line.
+    """
+    address = context.signers.address_of(account)
+    balances = context.payments.balances(address)
     return BalancesOut(
-        account=account,
+        account=address,
         balances=[
             BalanceOut(currency=CurrencyOut.of(b.currency), deposit=str(b.deposit), credited=str(b.credited))
             for b in balances

@@ -29,7 +29,11 @@ def _acting(context: AppContext, account: str | None):
     status_code=status.HTTP_202_ACCEPTED,
     response_model=UsageOut,
     responses={
-        200: {"model": UsageOut, "description": "the usage id was posted before; the stored usage is returned"},
+        200: {
+            "model": UsageOut,
+            "description": "the usage id was posted before; the stored usage is returned, and a usage rejected "
+            "earlier keeps status rejected with its error: post it again with a new usage id",
+        },
         404: {"model": ErrorBody, "description": "the license does not exist"},
         409: {"model": ErrorBody, "description": "the usage id names a different usage"},
     },
@@ -59,7 +63,7 @@ def post_usages(
     client: AuthenticatedClient,
     account: str | None = Header(default=None, alias=ACCOUNT_HEADER, description="dev mode: the license holder's account"),
 ) -> UsageBatchOut:
-    """Report many usages; each one is accepted, recognised as a duplicate or rejected on its own."""
+    """Report many usages; each one is accepted, recognised as a duplicate or as rejected earlier, or rejected on its own."""
     acting = _acting(context, account)
     items = []
     for index, usage in enumerate(body.usages):
@@ -68,12 +72,14 @@ def post_usages(
         except TwinLedgerError as error:
             items.append(UsageBatchItemOut(index=index, outcome="rejected", error=ErrorBody(**error_body(error))))
             continue
-        outcome = "accepted" if intake.created else "duplicate"
-        items.append(UsageBatchItemOut(index=index, outcome=outcome, usage=UsageOut.of(intake.usage)))
+        items.append(
+            UsageBatchItemOut(index=index, outcome=intake.outcome, usage=UsageOut.of(intake.usage), message=intake.rejection)
+        )
     _wake_batcher(request)
     return UsageBatchOut(
         accepted=sum(item.outcome == "accepted" for item in items),
         duplicates=sum(item.outcome == "duplicate" for item in items),
+        rejected_earlier=sum(item.outcome == "rejected_earlier" for item in items),
         rejected=sum(item.outcome == "rejected" for item in items),
         items=items,
     )

@@ -48,7 +48,9 @@ class ConsentIn(BaseModel):
     territories: list[str] = Field(
         description="ISO 3166-1 country codes (FR, FRA or 250) or region names: eu, eea, benelux, dach, nordics, worldwide"
     )
-    ai_uses: list[str] = Field(default_factory=list, description="ai_use, train_genai, train_ai; empty for none")
+    ai_uses: list[str] = Field(
+        default=["ai_use"], description="ai_use, train_genai, train_ai, or [] for none; the default matches the terms' default"
+    )
     purpose: str = Field(description="what the twin may be used for, in plain words")
     remuneration: str = Field(default="", description="how the model is paid for the uses covered, in plain words")
     valid_from: int | None = Field(default=None, description="Unix time from which the consent applies; default: chain time now")

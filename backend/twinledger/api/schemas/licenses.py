@@ -46,7 +46,9 @@ class TermsIn(BaseModel):
     max_uses: int = Field(default=0, ge=0, description="maximum units of use per license, 0 for unlimited")
     channels: list[str] = Field(min_length=1, description="print, social, out_of_home, web, video, ecommerce, broadcast")
     territories: list[str] = Field(min_length=1, description="ISO 3166-1 country codes (FR, FRA or 250)")
-    ai_uses: list[str] = Field(default_factory=lambda: ["ai_use"], description="ai_use, train_genai, train_ai")
+    ai_uses: list[str] = Field(
+        default=["ai_use"], description="ai_use, train_genai, train_ai; the consent must grant each of them"
+    )
     exclusive: bool = False
     transferable: bool = False
     resale_royalty_bps: int = Field(default=0, ge=0, le=5000, description="ERC-2981 royalty on resale")
@@ -75,8 +77,10 @@ class TermsOut(BaseModel):
     legal_text_hash: str
     legal_text_uri: str
     territories: list[str]
-    on_sale: bool
+    on_sale: bool = Field(description="the contract's sale flag, which only the publisher changes")
     publisher: str
+    sellable: bool = Field(description="whether a license can be bought now: on sale, twin active, terms and consent in force")
+    unsellable_reason: str | None = Field(description="why sellable is false; null when it is true")
 
     @classmethod
     def of(cls, terms: Terms) -> TermsOut:
@@ -110,6 +114,8 @@ class QuoteOut(BaseModel):
                     "usage_fee": "20000000000000000",
                     "total": "70000000000000000",
                     "on_sale": True,
+                    "sellable": True,
+                    "unsellable_reason": None,
                     "end": 1798761600,
                 }
             ]
@@ -124,7 +130,9 @@ class QuoteOut(BaseModel):
     uses: int
     usage_fee: str
     total: str
-    on_sale: bool
+    on_sale: bool = Field(description="the contract's sale flag, which only the publisher changes")
+    sellable: bool = Field(description="whether a license can be bought now: on sale, twin active, terms and consent in force")
+    unsellable_reason: str | None = Field(description="why sellable is false; null when it is true")
     end: int
 
     @classmethod
@@ -139,6 +147,8 @@ class QuoteOut(BaseModel):
             usage_fee=str(quote.usage_fee),
             total=str(quote.total),
             on_sale=quote.on_sale,
+            sellable=quote.sellable,
+            unsellable_reason=quote.unsellable_reason,
             end=quote.end,
         )
 

@@ -111,16 +111,24 @@ class UsageOut(BaseModel):
 
 
 class UsageBatchItemOut(BaseModel):
-    """The outcome of one usage of a batch request."""
+    """The outcome of one usage of a batch request.
+
+    ``rejected_earlier`` marks a usage id posted before whose usage was rejected: the stored usage
+    comes back with its error, and ``message`` gives the reason and asks for a new usage id.
+    """
 
     index: int
-    outcome: Literal["accepted", "duplicate", "rejected"]
+    outcome: Literal["accepted", "duplicate", "rejected_earlier", "rejected"]
     usage: UsageOut | None = None
     error: ErrorBody | None = None
+    message: str | None = Field(default=None, description="for rejected_earlier: the reason and what to do")
 
 
 class UsageBatchOut(BaseModel):
+    """Counts of a batch request's outcomes, and each usage's outcome in request order."""
+
     accepted: int
-    duplicates: int
+    duplicates: int = Field(description="usage ids posted before that are pending, submitted or confirmed")
+    rejected_earlier: int = Field(description="usage ids posted before whose usage was rejected")
     rejected: int
     items: list[UsageBatchItemOut]
