@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -195,11 +196,42 @@ class _CheckedUsage:
     request_hash: str
 
 
+@dataclass(frozen=True)
+class _LicenseReading:
+    """Chain reads that every usage post repeats for its license, taken at one block."""
+
+    holder: str
+    stored: tuple
+    usable_until: int
+    chain_time: int
+    block_number: int
+
+
 class UsageService:
     """Accepts usages into the outbox and reads them back."""
 
     def __init__(self, context: AppContext) -> None:
         self._context = context
+        # Readings and relayer approvals by license, reused while the chain's head block is the
+        # one they were read at: nothing they hold can change without a new block.
+        self._readings: dict[int, _LicenseReading] = {}
+        self._approved: dict[tuple[str, int], int] = {}
+        self._cache_lock = threading.Lock()
+
+    def _license_reading(self, license_id: int) -> _LicenseReading:
+        """The license's holder, stored fields and consent window, and the chain time, at the head block."""
+        context = self._context
+        head = context.read(lambda: context.w3.eth.get_block("latest"), what="reading the latest block")
+        with self._cache_lock:
+            reading = self._readings.get(license_id)
+        if reading is not None and reading.block_number == head["number"]:
+            return reading
+        holder, stored = context.call(context.ledger.licenses.functions.licenseForUsage(license_id), what="reading a license")
+        _, usable_until = context.call(context.ledger.consents.functions.usageWindow(stored[2]), what="reading consent")
+        reading = _LicenseReading(holder, tuple(stored), usable_until, int(head["timestamp"]), head["number"])
+        with self._cache_lock:
+            self._readings[license_id] = reading
+        return reading
 
     # ------------------------------------------------------------------------------------------
     # Intake
@@ -335,9 +367,8 @@ class UsageService:
     def _authorize(self, request: UsageInput, checked: _CheckedUsage, acting: LocalAccount | None) -> str:
         """Check that the holder of the license authorized the usage; return the holder."""
         context = self._context
-        holder, stored = context.call(
-            context.ledger.licenses.functions.licenseForUsage(checked.license_id), what="reading a license"
-        )
+        reading = self._license_reading(checked.license_id)
+        holder, stored = reading.holder, reading.stored
         if request.signature:
             signer = self._recover(request, checked)
             if signer != holder:
@@ -352,7 +383,8 @@ class UsageService:
                     f"account {acting.address} does not hold license {checked.license_id}; its holder is {holder}",
                     details={"account": acting.address, "holder": holder, "license_id": checked.license_id},
                 )
-            context.licenses.approve_relayer(acting)
+            if not self._approved_at(holder, checked.license_id, reading.block_number):
+                context.licenses.approve_relayer(acting)
         else:
             hint = "" if context.settings.dev_mode else (
                 "; outside dev mode the service cannot sign for the holder, and naming the holder's account is "
@@ -363,10 +395,14 @@ class UsageService:
                 f"fields deadline and signature){hint}",
                 details={"license_id": checked.license_id},
             )
-        self._require_relayer_approved(holder, checked.license_id)
+        self._require_relayer_approved(holder, checked.license_id, reading.block_number)
         self._require_in_scope(checked, stored)
-        self._require_usable_now(checked, stored)
+        self._require_usable_now(checked, reading)
         return holder
+
+    def _approved_at(self, holder: str, license_id: int, block_number: int) -> bool:
+        with self._cache_lock:
+            return self._approved.get((holder, license_id)) == block_number
 
     def _recover(self, request: UsageInput, checked: _CheckedUsage) -> str:
         if request.deadline is None:
@@ -389,15 +425,18 @@ class UsageService:
         except Exception:  # eth-keys raises several types for a signature that recovers no key
             raise AccessDeniedError("the signature recovers no signer: sign the UsageRequest again", details={}) from None
 
-    def _require_relayer_approved(self, holder: str, license_id: int) -> None:
+    def _require_relayer_approved(self, holder: str, license_id: int, block_number: int) -> None:
         context = self._context
         operator = context.operator.address
-        if holder == operator:
+        if holder == operator or self._approved_at(holder, license_id, block_number):
             return
         licenses = context.ledger.licenses.functions
-        if context.call(licenses.isApprovedForAll(holder, operator), what="reading an approval"):
-            return
-        if context.call(licenses.getApproved(license_id), what="reading an approval") == operator:
+        approved = context.call(licenses.isApprovedForAll(holder, operator), what="reading an approval") or (
+            context.call(licenses.getApproved(license_id), what="reading an approval") == operator
+        )
+        if approved:
+            with self._cache_lock:
+                self._approved[(holder, license_id)] = block_number
             return
         raise AccessDeniedError(
             f"holder {holder} has not approved the relayer {operator} for license {license_id}: call "
@@ -422,13 +461,13 @@ class UsageService:
                 details={"territory": vocabulary.territory_label(checked.territory), "license_id": checked.license_id},
             )
 
-    def _require_usable_now(self, checked: _CheckedUsage, stored: tuple) -> None:
+    def _require_usable_now(self, checked: _CheckedUsage, reading: _LicenseReading) -> None:
         # UsageLedger runs the same time checks when the batch lands and stays the final judge.
         # Rejecting here returns the error at once instead of after a batch.
         context = self._context
         license_id = checked.license_id
-        start, end, consent_id = stored[4], stored[5], stored[2]
-        now = context.client.latest_timestamp()
+        start, end, consent_id = reading.stored[4], reading.stored[5], reading.stored[2]
+        now = reading.chain_time
         if now < start:
             raise InvalidInputError(
                 f"license {license_id} starts at {_moment(start)} (chain time {_moment(now)}): report usages of it "
@@ -441,7 +480,7 @@ class UsageService:
                 "report more usages",
                 details={"license_id": license_id, "end": end, "chain_time": now},
             )
-        _, usable_until = context.call(context.ledger.consents.functions.usageWindow(consent_id), what="reading consent")
+        usable_until = reading.usable_until
         if now >= usable_until:
             revoked_at = context.call(context.ledger.consents.functions.consentOf(consent_id), what="reading consent")[7]
             how = f"was revoked at {_moment(revoked_at)} and its notice period" if revoked_at else "expired, and it"
