@@ -123,7 +123,13 @@ def print_report(state: DemoState, console: Console) -> ReportOutcome:
         table.add_row(" = ".join(files), c2pa_state, str(count), str(sum(r.quantity for r in asset_rows)),
                       ", ".join(sorted({str(r.license_id) for r in asset_rows})), f"{(count - 1) / count:.0%}")
     console.print(table)
-    console.print("  reuse rate: the share of an asset's registrations that reuse it after its first one")
+    console.print("  reuse rate of an asset: the share of its registrations that reuse it after its first one")
+    if per_asset:
+        uses_per_asset = len(confirmed) / len(per_asset)
+        console.print(
+            f"  overall reuse rate: {len(confirmed)} uses of {len(per_asset)} distinct assets = "
+            f"{uses_per_asset:.2f} uses per asset"
+        )
 
     # Marginal cost of one more image under each per-image license.
     gas_by_tx: dict[str, tuple[int, int]] = {}
