@@ -231,7 +231,7 @@ def _throughput_section(report: ThroughputReport | None, skipped: str | None) ->
         "usage is durable in the outbox. Confirmed per second is the accepted usages divided by the time from "
         "the start of the load until the batcher has confirmed the last of them on chain (checked through "
         "`GET /usages/{id}`, with a random sample of the rest). Anvil here keeps 2,000 recent states "
-        "(`--prune-history 2000`); see the note below for a bare `--prune-history`."
+        "(`--prune-history 2000`), as the test suite's Anvil does."
     )
     lines.append("")
     for chain in report.chains:
@@ -257,10 +257,9 @@ def _throughput_section(report: ThroughputReport | None, skipped: str | None) ->
             lines.append(f"First error seen: `{errors[0][:200]}`")
             lines.append("")
     lines.append(
-        "Note on Anvil's options: with a bare `--prune-history`, as the test suite starts Anvil, the node keeps "
-        "no past state. Under concurrent load some `POST /usages` requests then fail with HTTP 500, because an "
-        "`eth_call` that races a newly mined block fails with `BlockOutOfRangeError` and the service does not "
-        "retry it. This benchmark keeps recent states so that it measures throughput rather than that failure."
+        "Note on Anvil's options: with a bare `--prune-history` the node keeps no past state, and an `eth_call` "
+        "that races a newly mined block fails with `BlockOutOfRangeError`. The chain layer retries that error, "
+        "and keeping recent states avoids it."
     )
     lines.append("")
     return lines
@@ -307,9 +306,9 @@ def _audit_section(report: AuditReport | None, skipped: str | None) -> list[str]
     if any(size.exports_extrapolated for size in report.sizes):
         lines.append(
             f"An export marked as an estimate was stopped after {EXPORT_TIME_LIMIT_SECONDS:.0f} s; its time is the "
-            "time taken multiplied by rows in the month over rows written. Every page of `iter_trail` runs "
-            "`query_trail`, which counts all matching rows again, so an export's time grows faster than the "
-            "number of rows it writes."
+            "time taken multiplied by rows in the month over rows written. Exports read the trail page by page "
+            "without counting the matching rows, so their time grows with the rows they write and the depth "
+            "of each keyset page in the index."
         )
         lines.append("")
     largest = max(report.sizes, key=lambda size: size.usages)
