@@ -220,7 +220,8 @@ def import_usages(
     Accepted rows wait in the outbox for the batcher of `twinledger serve` on the same database,
     or are submitted at once with --wait. Re-importing a file is safe: a known usage id is never
     posted again; it is listed as a duplicate, or as rejected earlier with its reason (post such a
-    row again under a new usage id). Exit status 2 when a row is rejected now.
+    row again under a new usage id). Exit status 2 when a row is rejected, at intake or, with
+    --wait, on-chain.
     """
     from twinledger.demo.report import import_summary
     from twinledger.services.batcher import UsageBatcher
@@ -237,13 +238,23 @@ def import_usages(
                 task = progress.add_task(f"importing {file.name}", total=total)
                 report = run_import(context, file, client_id=client_id, acting=acting, on_row=lambda _: progress.advance(task))
             console.print(import_summary(report, file))
+            rejected_on_chain = []
             if wait:
                 UsageBatcher(context).drain()
+                # Rows of this file that the chain rejected while we waited count as rejected too.
+                for row in report.rows:
+                    if row.outcome != "accepted":
+                        continue
+                    stored = context.usages.get(client_id, row.usage_id)
+                    if stored.status == "rejected":
+                        rejected_on_chain.append((row.line, row.usage_id, stored.error_message or stored.error_name))
+                for line, usage_id, reason in rejected_on_chain:
+                    console.print(f"  line {line}: usage {usage_id} rejected on-chain: {reason}")
                 counts = context.usages.status_counts()
                 console.print(f"outbox: {counts['confirmed']} confirmed, {counts['rejected']} rejected, {counts['pending']} pending")
         finally:
             context.close()
-    if report.rejected:
+    if report.rejected or rejected_on_chain:
         raise typer.Exit(code=2)
 
 

@@ -170,3 +170,31 @@ def test_import_extra_columns_rejected(context, tmp_path) -> None:
     assert "line 3 has values in unknown column(s) notes:" in reasons[3]
     assert "line 4 has values in unknown column(s) quantiy:" in reasons[4]
     assert "line 5 has values in unknown column(s) column 9:" in reasons[5]
+
+
+def test_cli_import_wait_fails_on_chain_rejection(context, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from twinledger.cli import app as cli_app
+
+    licensed = licensed_twin(context, brand="brand2", deposit=10**12)  # pays for one image only
+    asset = "0x" + hashlib.sha256(b"lookbook").hexdigest()
+    path = tmp_path / "wait.csv"
+    path.write_text(
+        "usage_id,license_id,asset_hash,quantity,channel,territory\n"
+        f"wait-1,{licensed.license_id},{asset},1,social,FR\n"
+        f"wait-2,{licensed.license_id},{asset},5,social,FR\n",
+        encoding="utf-8",
+    )
+    settings = context.settings
+
+    result = CliRunner().invoke(cli_app, [
+        "usages", "import", str(path), "--as", "brand2", "--wait", "--dev-mode",
+        "--rpc-url", settings.rpc_url, "--deployment-file", str(settings.deployment_file),
+        "--database-url", settings.database_url,
+    ])
+
+    assert result.exit_code == 2, result.output
+    assert "usage wait-2 rejected on-chain" in result.output
+    assert context.usages.get("cli", "wait-1").status == "confirmed"
+    assert context.usages.get("cli", "wait-2").status == "rejected"

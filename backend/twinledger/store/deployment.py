@@ -96,7 +96,8 @@ def bind_database(engine: Engine, identity: DeploymentIdentity) -> bool:
     raise ConfigurationError(
         f"database {database} holds the usages and index of {bound.describe()}, but this service runs on "
         f"{identity.describe()}: point TWINLEDGER_DATABASE_URL at another database, or delete the database "
-        "file to start over (its rows are only valid on the other deployment)",
+        "file to start over (its rows are only valid on the other deployment; its API keys go with it, so "
+        "create them again with `twinledger api-keys create`)",
         details={
             "database": database,
             "bound_chain_id": bound.chain_id,
