@@ -219,7 +219,7 @@ class UsageService:
         self._cache_lock = threading.Lock()
 
     def _license_reading(self, license_id: int) -> _LicenseReading:
-        """The license's holder, stored fields and consent window, and the chain time, at the head block."""
+        """Read the license's holder, stored fields, consent window and the chain time at the head block."""
         context = self._context
         head = context.read(lambda: context.w3.eth.get_block("latest"), what="reading the latest block")
         with self._cache_lock:
