@@ -123,7 +123,7 @@ class _Server:
                 except httpx.TransportError:
                     pass
             time.sleep(0.2)
-        raise RuntimeError(f"the API did not answer on {self.url} within {SERVER_START_TIMEOUT_SECONDS:.0f}s")
+        raise RuntimeError(f"the API did not respond on {self.url} within {SERVER_START_TIMEOUT_SECONDS:.0f}s")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -52,7 +52,7 @@ class AnvilProcess:
                     return
             except requests.ConnectionError:
                 time.sleep(0.05)
-        raise RuntimeError(f"anvil did not answer on {self.url} within {timeout}s")
+        raise RuntimeError(f"anvil did not respond on {self.url} within {timeout}s")
 
     def stop(self) -> None:
         """Stop the node by its PID and wait for it to exit."""

@@ -166,7 +166,7 @@ def chain(
     try:
         if not _wait_for_node(url, process, timeout=30):
             _stop_group(process)
-            _fail(TwinLedgerError(f"anvil did not answer on {url} within 30 s: is port {port} already in use?"))
+            _fail(TwinLedgerError(f"anvil did not respond on {url} within 30 s: is port {port} already in use?"))
         console.print(f"Anvil running at {url} (chain id 31337, pid {process.pid}); Ctrl-C stops it")
         console.print(f"next: twinledger deploy --rpc-url {url} --dev-account 0")
         code = process.wait()

@@ -1,6 +1,6 @@
 """Exceptions of TwinLedger: one root, one subclass per kind of problem.
 
-Each class carries the HTTP status that the API answers with, so one handler maps every error.
+Each class carries the HTTP status that the API responds with, so one handler maps every error.
 Contract reverts arrive as :class:`ContractRevertError` subclasses built by
 :func:`twinledger.chain.revert.decode_revert`, with the custom error's name and arguments.
 """
@@ -52,7 +52,7 @@ class CompilationError(TwinLedgerError):
 
 
 class ChainUnavailableError(TwinLedgerError):
-    """The chain node did not answer, even after retries."""
+    """The chain node did not respond, even after retries."""
 
     http_status = 503
 

@@ -1,8 +1,8 @@
 """A fault-injecting JSON-RPC proxy on 127.0.0.1 for tests.
 
 It forwards each POST to the real node and, following a plan, fails some requests the way a flaky
-network or node does: the connection drops before forwarding, the node's answer is lost after the
-node acted on the request, the answer comes too late, or the proxy answers HTTP 502.
+network or node does: the connection drops before forwarding, the node's response is lost after
+the node acted on the request, the response comes too late, or the proxy returns HTTP 502.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import requests
 from tests.chains import free_port
 
 DROP_BEFORE = "drop-before"  # close the connection without forwarding
-DROP_AFTER = "drop-after"  # forward, then close the connection without answering
-DELAY = "delay"  # forward, then answer after `delay_seconds`
+DROP_AFTER = "drop-after"  # forward, then close the connection without responding
+DELAY = "delay"  # forward, then respond after `delay_seconds`
 BAD_GATEWAY = "bad-gateway"  # answer HTTP 502 without forwarding
 
 

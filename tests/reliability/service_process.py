@@ -42,7 +42,7 @@ class ServiceProcess:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"twinledger serve did not answer on {self.url} within {timeout:.0f}s")
+        raise RuntimeError(f"twinledger serve did not respond on {self.url} within {timeout:.0f}s")
 
     def kill(self) -> None:
         """Kill the process by its PID with SIGKILL: no shutdown code runs."""

@@ -137,7 +137,8 @@ def test_exhausted_retries_report_clearly_and_keep_rows(proxied: AppContext, pro
         "quantity": 1, "channel": "social", "territory": "FR",
     }, headers={"X-TwinLedger-Account": "brand"})
 
-    assert "after 5 attempts" in str(raised.value) and "check that the node is running" in str(raised.value)
+    assert "after 5 attempts" in str(raised.value)
+    assert "check that the node is running" in str(raised.value)
     assert response.status_code == 503, response.text
     assert "check that the node is running" in response.json()["message"]
     assert outbox_counts(proxied)["pending"] == 4

@@ -43,7 +43,9 @@ def test_grant_direct_reads_back_scope(app_context: AppContext) -> None:
     assert consent.status == "live"
     assert consent.usages_allowed is True
     assert consent.channels == ["print", "social", "web"]
-    assert "US" in consent.territories and "FR" in consent.territories and "DE" in consent.territories
+    assert "US" in consent.territories
+    assert "FR" in consent.territories
+    assert "DE" in consent.territories
     assert len(consent.territories) == 28  # the 27 EU members plus the US
     assert consent.ai_uses == ["ai_use"]
     assert consent.purpose == "AI-generated campaign imagery for the spring apparel line"

@@ -76,13 +76,13 @@ def call_with_retries(operation: Callable[[], T], *, what: str, attempts: int = 
             raise TransactionFailedError(f"{what} reverted: {error}") from None
         except EvmValidationError as error:
             # The embedded chain (py-evm) rejects a transaction it cannot run with this error, where
-            # a node answers with an RPC error: map both the same way.
+            # a node responds with an RPC error, so both map the same way.
             if "balance" in str(error).lower() or "afford" in str(error).lower():
                 raise AccountFundsError(
                     f"{what} failed: the sending account's ETH does not cover the value plus gas ({error}); "
                     "fund the account or lower the amount"
                 ) from None
-            raise TransactionFailedError(f"{what} failed: the chain refused the transaction ({error})") from None
+            raise TransactionFailedError(f"{what} failed: the chain rejected the transaction ({error})") from None
         except TransactionNotFound:
             raise
         except Web3RPCError as error:

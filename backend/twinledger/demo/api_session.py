@@ -20,7 +20,7 @@ __all__ = ["ApiSessionResult", "run_api_session"]
 
 
 class DemoApiError(TwinLedgerError):
-    """The demo's API session got an answer it did not expect."""
+    """The demo's API session got a response it did not expect."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class _Server:
 def _expect(response: httpx.Response, status: int) -> dict:
     if response.status_code != status:
         raise DemoApiError(
-            f"{response.request.method} {response.request.url.path} answered {response.status_code}, "
+            f"{response.request.method} {response.request.url.path} returned {response.status_code}, "
             f"expected {status}: {response.text}"
         )
     return response.json()

@@ -445,7 +445,7 @@ class UsageService:
         )
 
     def _require_in_scope(self, checked: _CheckedUsage, stored: tuple) -> None:
-        # The usage ledger checks the same; rejecting here answers at once instead of after a batch.
+        # The usage ledger checks the same; rejecting here responds at once instead of after a batch.
         media_mask, territories = stored[7], stored[10]
         if not media_mask >> checked.channel & 1:
             raise InvalidInputError(

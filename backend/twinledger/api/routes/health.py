@@ -1,4 +1,4 @@
-"""Health route: whether the chain answers, and the outbox's state. Needs no API key."""
+"""Health route: whether the chain responds, and the outbox's state. Needs no API key."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthOut)
 def health(context: Context) -> HealthOut:
-    """Report the chain id, latest block, mode and outbox counts; 503 when the node does not answer."""
+    """Report the chain id, latest block, mode and outbox counts; 503 when the node does not respond."""
     block = context.read(lambda: context.w3.eth.block_number, what="reading the block number")
     return HealthOut(
         status="ok",
